@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from slokit.cli import main
+
+main()

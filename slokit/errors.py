@@ -1,0 +1,66 @@
+"""Errors and exit codes.
+
+Every failure slokit reports is a :class:`SlokitError`; the CLI has one handler that prints the message on
+one line and exits with the error's code. Nothing outside ``cli.py`` calls ``sys.exit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    GATE_FAILED = 1
+    USAGE = 2
+    SOURCE = 3
+    DELIVERY = 4
+
+
+class SlokitError(Exception):
+    exit_code: ExitCode = ExitCode.USAGE
+
+    def lines(self) -> list[str]:
+        """The message as printed: one line per problem."""
+        return [str(self)]
+
+
+class UsageError(SlokitError):
+    exit_code = ExitCode.USAGE
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a definition file, located as precisely as the YAML allows."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class DefinitionError(SlokitError):
+    """One or more SLO definition files are invalid; carries every problem found, not only the first."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+
+class SourceError(SlokitError):
+    exit_code = ExitCode.SOURCE
+
+
+class DeliveryError(SlokitError):
+    exit_code = ExitCode.DELIVERY

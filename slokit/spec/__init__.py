@@ -1,0 +1,8 @@
+"""SLO definitions: the ``slokit/v1`` model and its loader."""
+
+from __future__ import annotations
+
+from slokit.spec.loader import Definitions, LoadedService, discover, load
+from slokit.spec.models import Objective, ServiceSpec
+
+__all__ = ["Definitions", "LoadedService", "Objective", "ServiceSpec", "discover", "load"]

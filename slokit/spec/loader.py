@@ -1,0 +1,214 @@
+"""Find, read and validate SLO definition files, collecting every problem as ``FILE:LINE: path: message``."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import types
+import typing
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from slokit.errors import DefinitionError, Problem, UsageError
+from slokit.spec.checks import cross_checks
+from slokit.spec.models import Objective, ServiceSpec
+from slokit.spec.yamlsafe import Document, Path, YamlProblem, format_path, load_document
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class LoadedService:
+    """One definition file: its validated model, where it came from, and where each field is in it."""
+
+    spec: ServiceSpec
+    file: str
+    fingerprint: str  # sha256 of the file's bytes: snapshots record which definitions they were made from
+    lines: dict[Path, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def line_of(self, path: Path) -> int:
+        return Document(None, self.lines).line_of(path)
+
+    def where(self, objective_index: int) -> str:
+        return f"{self.file}:{self.line_of(('objectives', objective_index))}"
+
+
+@dataclass(frozen=True)
+class Definitions:
+    services: tuple[LoadedService, ...]
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(s.file for s in self.services)
+
+    def objectives(self) -> Iterator[tuple[LoadedService, Objective]]:
+        for service in self.services:
+            for objective in service.spec.objectives:
+                yield service, objective
+
+
+def discover(paths: Sequence[str | FsPath]) -> list[FsPath]:
+    """Expand files and directories (recursively, ``*.yaml``/``*.yml``) into a sorted, de-duplicated list."""
+    found: dict[FsPath, None] = {}
+    for raw in paths:
+        path = FsPath(raw)
+        if path.is_dir():
+            matches = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+            if not matches:
+                raise UsageError(f"{path}: no SLO definition files (*.yaml, *.yml) in this directory")
+            found.update(dict.fromkeys(matches))
+        elif path.is_file():
+            found[path] = None
+        else:
+            raise UsageError(f"{path}: no such file or directory")
+    return list(found)
+
+
+def load(paths: Sequence[str | FsPath]) -> Definitions:
+    """Load every definition under ``paths``; raise :class:`DefinitionError` listing all problems found."""
+    services: list[LoadedService] = []
+    problems: list[Problem] = []
+    for path in discover(paths):
+        service, file_problems = load_file(path)
+        problems.extend(file_problems)
+        if service is not None:
+            services.append(service)
+    problems.extend(cross_checks(services))
+    if problems:
+        raise DefinitionError(problems)
+    return Definitions(tuple(services))
+
+
+def load_file(path: FsPath) -> tuple[LoadedService | None, list[Problem]]:
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(name, None, "", f"cannot read: {exc.strerror}")]
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [Problem(name, None, "", f"file is over {MAX_FILE_BYTES // 1024 // 1024} MiB; refused")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return None, [Problem(name, line, "", "not a UTF-8 text file")]
+    try:
+        doc = load_document(text)
+    except YamlProblem as exc:
+        return None, [Problem(name, exc.line, "", exc.message)]
+    if not isinstance(doc.data, dict):
+        got = type(doc.data).__name__ if doc.data is not None else "null"
+        return None, [
+            Problem(name, 1, "", f"must be a mapping with apiVersion, service and objectives (got {got})")
+        ]
+    try:
+        spec = ServiceSpec.model_validate(doc.data)
+    except ValidationError as exc:
+        return None, validation_problems(name, doc, exc.errors())
+    fingerprint = hashlib.sha256(raw).hexdigest()
+    return LoadedService(spec=spec, file=name, fingerprint=fingerprint, lines=doc.lines), []
+
+
+def validation_problems(file: str, doc: Document, errors: Iterable[Any]) -> list[Problem]:
+    located = [(_data_path(doc.data, err["loc"]), err) for err in errors]
+    # A misspelt key also makes the real one "missing": report the misspelling once, with its hint.
+    hinted = {
+        (*path[:-1], hint)
+        for path, err in located
+        if err["type"] == "extra_forbidden" and (hint := _close_key(path)) is not None
+    }
+    problems = [
+        Problem(file, doc.line_of(path), format_path(path), _message(path, err))
+        for path, err in located
+        if not (err["type"] == "missing" and path in hinted)
+    ]
+    return sorted(problems, key=lambda p: p.line or 0)
+
+
+def _data_path(data: Any, loc: Sequence[str | int]) -> Path:
+    """Map pydantic's location (which includes union tags such as ``~calendar``) to a path in the data."""
+    path: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and (part.startswith("~") or "[" in part):
+            continue
+        path.append(part)
+    return tuple(path)
+
+
+def _message(path: Path, err: Any) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    got = _got(err.get("input"))
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        hint = _close_key(path)
+        return f"unknown field; did you mean '{hint}'?" if hint else _unknown_field(path)
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    if kind == "literal_error":
+        return f"must be {ctx['expected']} (got {got})"
+    if kind in ("string_type", "list_type", "tuple_type"):
+        noun = {"string_type": "a string", "list_type": "a list", "tuple_type": "a list"}[kind]
+        return f"must be {noun} (got {got})"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"must be a mapping (got {got})"
+    if kind == "too_short":
+        return "must not be empty"
+    if kind == "greater_than":
+        return f"must be above {ctx['gt']} (got {got})"
+    return f"{err['msg']} (got {got})"
+
+
+def _got(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _allowed_keys(path: Path) -> list[str]:
+    model: type[BaseModel] | None = ServiceSpec
+    for part in path[:-1]:
+        if isinstance(part, int) or model is None:
+            continue
+        fields = {f.alias or name: f for name, f in model.model_fields.items()}
+        info = fields.get(part)
+        model = _model_in(info.annotation) if info is not None else None
+    if model is None:
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _model_in(typing.get_args(annotation)[0])
+    if origin in (list, tuple, typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _close_key(path: Path) -> str | None:
+    key = path[-1] if path else None
+    if not isinstance(key, str):
+        return None
+    matches = difflib.get_close_matches(key, _allowed_keys(path), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _unknown_field(path: Path) -> str:
+    allowed = _allowed_keys(path)
+    return f"unknown field (allowed: {', '.join(allowed)})" if allowed else "unknown field"

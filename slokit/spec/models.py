@@ -1,0 +1,354 @@
+"""The ``apiVersion: slokit/v1`` SLO definition model.
+
+Pydantic models with ``extra="forbid"``: an unknown key is an error, and the loader turns every validation
+error into ``FILE:LINE: field.path: message``. Cross-field rules that span the whole file (a kind without
+an owner, duplicate objective names) live in :mod:`slokit.spec.checks`, where they can point at the exact
+field. Percentages stay percentages here (``target: 99.9``); the engine adapter converts them to fractions.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    EmailStr,
+    Field,
+    Tag,
+    model_validator,
+)
+
+from slokit.durations import format_duration, parse_duration
+
+API_VERSION = "slokit/v1"
+Kind = Literal["operational", "application"]
+KINDS: tuple[Kind, ...] = ("operational", "application")
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+_LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# A plain metric selector: a name and an optional {label matchers} block, no functions or ranges.
+_SELECTOR = re.compile(r"^\s*[A-Za-z_:][A-Za-z0-9_:]*\s*(\{[^{}]*\})?\s*$")
+_WINDOW_PLACEHOLDER = re.compile(r"\{\{\s*window\s*\}\}")
+_COMPARISON = re.compile(r"^\s*(<=|>=|==|!=|<|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+MIN_WINDOW = timedelta(minutes=5)
+MAX_WINDOW = timedelta(days=400)
+
+
+def _number(value: Any) -> Any:
+    # YAML gives bool for `yes`/`true`, and pydantic's lax mode would read "99.9" or True as numbers.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"must be a number (got {value!r})")
+    return value
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"must be a duration like 5m, 1h or 30d (got {value!r})")
+    return parse_duration(value)
+
+
+def _window_length(value: timedelta) -> timedelta:
+    if not MIN_WINDOW <= value <= MAX_WINDOW:
+        raise ValueError(f"must be between 5m and 400d (got {format_duration(value)})")
+    return value
+
+
+def _name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(
+            f"must be 1-63 letters, digits, '-', '_' or '.', starting with a letter or digit (got {value!r})"
+        )
+    return value
+
+
+def _selector(value: str) -> str:
+    if not _SELECTOR.match(value):
+        raise ValueError(
+            f'must be a metric selector like http_requests_total{{job="api"}} (got {value!r}); '
+            "for full PromQL use good_query/bad_query and total_query"
+        )
+    return value.strip()
+
+
+def _histogram(value: str) -> str:
+    value = _selector(value)
+    name = value.split("{", 1)[0].strip()
+    for suffix in ("_bucket", "_count", "_sum"):
+        if name.endswith(suffix):
+            raise ValueError(f"give the histogram's base name without {suffix} (got {name!r})")
+    return value
+
+
+def _query(value: str) -> str:
+    if not _WINDOW_PLACEHOLDER.search(value):
+        raise ValueError("must contain {{ window }} where the range goes, e.g. increase(x[{{ window }}])")
+    return value
+
+
+def _percent(value: float) -> float:
+    if not 0 <= value <= 100:
+        raise ValueError(f"must be a percentage from 0 to 100 (got {value:g})")
+    return value
+
+
+def _positive_percent(value: float) -> float:
+    if not 0 < value <= 100:
+        raise ValueError(f"must be above 0 and at most 100 (got {value:g})")
+    return value
+
+
+def _target(value: float) -> float:
+    if value <= 0:
+        raise ValueError(f"must be above 0 (got {value:g})")
+    if value >= 100:
+        raise ValueError(f"must be below 100 (got {value:g})")
+    if value < 1:
+        raise ValueError(f"is a percentage: got {value:g}, did you mean {value * 100:g}?")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_number)]
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+WindowDuration = Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_window_length)]
+Name = Annotated[str, AfterValidator(_name)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+Selector = Annotated[str, AfterValidator(_selector)]
+Query = Annotated[str, Field(min_length=1), AfterValidator(_query)]
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Owner(Spec):
+    team: NonEmpty
+    email: list[EmailStr] = Field(default_factory=list)
+
+
+class Owners(Spec):
+    operational: Owner | None = None
+    application: Owner | None = None
+
+    def for_kind(self, kind: Kind) -> Owner | None:
+        owner: Owner | None = getattr(self, kind)
+        return owner
+
+
+class CalendarWindow(Spec):
+    calendar: Literal["month", "week", "quarter"]
+    timezone: str = "UTC"
+
+    @model_validator(mode="after")
+    def _known_timezone(self) -> CalendarWindow:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"timezone must be an IANA name like UTC or Europe/Berlin (got {self.timezone!r})"
+            ) from None
+        return self
+
+    def __str__(self) -> str:
+        return f"calendar {self.calendar} ({self.timezone})"
+
+
+def _window_tag(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "~rolling"
+    if isinstance(value, dict | CalendarWindow):
+        return "~calendar"
+    return None
+
+
+# Tags start with "~" so the loader can tell them from real keys when it turns an error location into a path.
+Window = Annotated[
+    Annotated[WindowDuration, Tag("~rolling")] | Annotated[CalendarWindow, Tag("~calendar")],
+    Discriminator(
+        _window_tag,
+        custom_error_type="window",
+        custom_error_message="must be a duration like 30d or a mapping like {calendar: month, timezone: UTC}",
+    ),
+]
+
+
+class RatioSLI(Spec):
+    good: Selector | None = None
+    bad: Selector | None = None
+    total: Selector | None = None
+    good_query: Query | None = None
+    bad_query: Query | None = None
+    total_query: Query | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> RatioSLI:
+        selectors = [k for k in ("good", "bad", "total") if getattr(self, k) is not None]
+        queries = [k for k in ("good_query", "bad_query", "total_query") if getattr(self, k) is not None]
+        if selectors and queries:
+            raise ValueError(
+                f"use selectors (good|bad + total) or queries (good_query|bad_query + total_query), "
+                f"not both (got {', '.join(selectors + queries)})"
+            )
+        good, bad, total = ("good_query", "bad_query", "total_query") if queries else ("good", "bad", "total")
+        if getattr(self, good) is not None and getattr(self, bad) is not None:
+            raise ValueError(f"give {good} or {bad}, not both")
+        if getattr(self, good) is None and getattr(self, bad) is None:
+            raise ValueError(f"needs {good} or {bad}")
+        if getattr(self, total) is None:
+            raise ValueError(f"needs {total}")
+        return self
+
+    @property
+    def uses_queries(self) -> bool:
+        return self.total_query is not None
+
+
+class LatencySLI(Spec):
+    histogram: Annotated[str, AfterValidator(_histogram)]
+    threshold: Annotated[Number, Field(gt=0)]
+
+
+class Comparison(Spec):
+    """``>= 1``: the operator and the threshold of a time-slice comparison."""
+
+    op: Literal["<", "<=", ">", ">=", "==", "!="]
+    value: float
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            match = _COMPARISON.match(data)
+            if match is None:
+                raise ValueError(f"must be a comparison like '>= 1' or '< 0.5' (got {data!r})")
+            return {"op": match.group(1), "value": float(match.group(2))}
+        if isinstance(data, dict):
+            return data
+        raise ValueError(f"must be a comparison like '>= 1' or '< 0.5' (got {data!r})")
+
+    def __str__(self) -> str:
+        return f"{self.op} {self.value:g}"
+
+
+def _slice_length(value: timedelta) -> timedelta:
+    if not timedelta(seconds=10) <= value <= timedelta(hours=1):
+        raise ValueError(f"must be between 10s and 1h (got {format_duration(value)})")
+    return value
+
+
+class TimeslicesSLI(Spec):
+    query: NonEmpty
+    good: Comparison
+    slice: Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_slice_length)] = timedelta(
+        minutes=1
+    )
+
+
+class SLI(Spec):
+    ratio: RatioSLI | None = None
+    latency: LatencySLI | None = None
+    timeslices: TimeslicesSLI | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SLI:
+        given = [k for k in ("ratio", "latency", "timeslices") if getattr(self, k) is not None]
+        if len(given) != 1:
+            got = f" (got {', '.join(given)})" if given else ""
+            raise ValueError(f"needs exactly one of ratio, latency, timeslices{got}")
+        return self
+
+    @property
+    def kind(self) -> Literal["ratio", "latency", "timeslices"]:
+        if self.ratio is not None:
+            return "ratio"
+        return "latency" if self.latency is not None else "timeslices"
+
+
+class Policy(Spec):
+    warn_below: Annotated[Number, AfterValidator(_percent)] = 25.0
+    freeze_on: Literal["exhausted", "warning", "never"] = "exhausted"
+    postmortem_over: Annotated[Number, AfterValidator(_positive_percent)] = 20.0
+
+
+class AlertTier(Spec):
+    long: Duration
+    short: Duration
+    budget: Annotated[Number, AfterValidator(_positive_percent)]
+
+    @model_validator(mode="after")
+    def _short_is_shorter(self) -> AlertTier:
+        if self.short >= self.long:
+            raise ValueError(
+                f"short window ({format_duration(self.short)}) must be shorter than "
+                f"long window ({format_duration(self.long)})"
+            )
+        return self
+
+
+def _tier(long: str, short: str, budget: float) -> AlertTier:
+    return AlertTier(long=long, short=short, budget=budget)
+
+
+# The SRE workbook's multiwindow, multi-burn-rate table (chapter 5): 14.4x, 6x, 3x and 1x for 30 days.
+DEFAULT_PAGE = (_tier("1h", "5m", 2), _tier("6h", "30m", 5))
+DEFAULT_TICKET = (_tier("1d", "2h", 10), _tier("3d", "6h", 10))
+
+
+class Alerting(Spec):
+    page: tuple[AlertTier, ...] = DEFAULT_PAGE
+    ticket: tuple[AlertTier, ...] = DEFAULT_TICKET
+
+
+class Objective(Spec):
+    name: Name
+    kind: Kind
+    description: str = ""
+    target: Annotated[Number, AfterValidator(_target)]
+    window: Window | None = None
+    sli: SLI
+
+    @property
+    def target_fraction(self) -> float:
+        return self.target / 100
+
+
+def _label_values(value: Any) -> Any:
+    # `tier: 1` is the natural thing to write; label values are strings on the wire.
+    if isinstance(value, dict):
+        return {
+            k: str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+            for k, v in value.items()
+        }
+    return value
+
+
+def _label_names(value: dict[str, str]) -> dict[str, str]:
+    for key in value:
+        if not _LABEL_NAME.match(key):
+            raise ValueError(f"label name must match [A-Za-z_][A-Za-z0-9_]* (got {key!r})")
+    return value
+
+
+class ServiceSpec(Spec):
+    api_version: Literal["slokit/v1"] = Field(alias="apiVersion")
+    service: Name
+    description: str = ""
+    owners: Owners
+    window: Window = timedelta(days=30)
+    labels: Annotated[dict[str, str], BeforeValidator(_label_values), AfterValidator(_label_names)] = Field(
+        default_factory=dict
+    )
+    objectives: Annotated[list[Objective], Field(min_length=1)]
+    policy: Policy = Policy()
+    alerting: Alerting = Alerting()
+
+    def window_for(self, objective: Objective) -> timedelta | CalendarWindow:
+        return objective.window if objective.window is not None else self.window

@@ -1,0 +1,171 @@
+"""Safe YAML reading that remembers where every value came from.
+
+PyYAML's composer gives nodes with positions; we build plain Python data from them ourselves so that we can
+record the line of each field, refuse duplicate keys and non-standard tags (``!!python/object`` and friends),
+and bound alias expansion: a "billion laughs" file is refused after a few thousand repeated nodes, in the
+memory its text takes, instead of being expanded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+Path = tuple[str | int, ...]
+
+MAX_ALIAS_EXPANSION = 10_000  # nodes visited again through aliases; real definitions use a handful
+MAX_DEPTH = 64
+
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:timestamp",
+}
+_MERGE = "tag:yaml.org,2002:merge"
+# libyaml when present: composing is most of the time `slokit validate` spends on a large tree.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class YamlProblem(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass
+class Document:
+    data: Any
+    lines: dict[Path, int] = field(default_factory=dict)
+
+    def line_of(self, path: Path) -> int:
+        """The line of the deepest known prefix of ``path`` (a missing key points at its parent)."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(path[:end])
+            if line is not None:
+                return line
+        return 1
+
+
+def load_document(text: str) -> Document:
+    """Parse one YAML document. Raises :class:`YamlProblem` with a 1-based line."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        raise _problem_from(exc, text) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise YamlProblem(line, f"not a text file: unacceptable character #x{exc.character:04x}") from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(1, f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise YamlProblem(1, "file is empty")
+    doc = Document(data=None)
+    builder = _Builder(doc)
+    doc.data = builder.build(node, ())
+    return doc
+
+
+def _problem_from(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else 1
+    problem = exc.problem or ""
+    if "expected a single document" in (exc.context or ""):
+        return YamlProblem(line, "a file holds one service: found a second YAML document")
+    lines = text.splitlines()
+    source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+    # libyaml does not name the character; a tab in the indentation is by far the usual culprit.
+    if "\t" in source_line[: len(source_line) - len(source_line.lstrip())] or "'\\t'" in problem:
+        return YamlProblem(line, "tab character in indentation: YAML indents with spaces")
+    context = f" {exc.context}" if exc.context else ""
+    return YamlProblem(line, f"invalid YAML: {problem}{context}".strip())
+
+
+class _Builder:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.seen: set[int] = set()
+        self.repeats = 0
+
+    def build(self, node: Node, path: Path, depth: int = 0) -> Any:
+        line = node.start_mark.line + 1
+        if depth > MAX_DEPTH:
+            raise YamlProblem(line, f"nested more than {MAX_DEPTH} levels deep")
+        if id(node) in self.seen:
+            self.repeats += 1
+            if self.repeats > MAX_ALIAS_EXPANSION:
+                raise YamlProblem(line, f"aliases expand to more than {MAX_ALIAS_EXPANSION} nodes; refused")
+        self.seen.add(id(node))
+        self.doc.lines.setdefault(path, line)
+        if node.tag not in _STANDARD_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise YamlProblem(line, f"YAML tag {tag} is not allowed")
+        if isinstance(node, ScalarNode):
+            return self.constructor.construct_object(node)
+        if isinstance(node, SequenceNode):
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, MappingNode)
+        return self._mapping(node, path, depth)
+
+    def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        merged: dict[Any, Any] = {}
+        first_line: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if key_node.tag == _MERGE:
+                merged.update(self._merge_source(value_node, path, depth))
+                continue
+            if not isinstance(key_node, ScalarNode):
+                raise YamlProblem(line, "mapping keys must be plain strings")
+            key = self.build(key_node, (*path, "<key>"), depth + 1)
+            if not isinstance(key, str):  # `yes:` or `1:` would reach pydantic as a bool or int key
+                raise YamlProblem(line, f"mapping key {key!r} must be a string (quote it)")
+            if key in first_line:
+                where = ".".join(_render(path)) or "top level"
+                raise YamlProblem(line, f"duplicate key {key!r} in {where} (first at line {first_line[key]})")
+            first_line[key] = line
+            self.doc.lines[(*path, key)] = line
+            result[key] = self.build(value_node, (*path, key), depth + 1)
+        self.doc.lines.pop((*path, "<key>"), None)
+        for key, value in merged.items():
+            result.setdefault(key, value)
+        return result
+
+    def _merge_source(self, node: Node, path: Path, depth: int) -> dict[Any, Any]:
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        merged: dict[Any, Any] = {}
+        for source in sources:
+            value = self.build(source, path, depth + 1)
+            if not isinstance(value, dict):
+                raise YamlProblem(source.start_mark.line + 1, "a merge key (<<) needs a mapping")
+            for key, item in value.items():
+                merged.setdefault(key, item)
+        return merged
+
+
+def _render(path: Path) -> list[str]:
+    return [f"[{p}]" if isinstance(p, int) else str(p) for p in path]
+
+
+def format_path(path: Path) -> str:
+    """``("objectives", 0, "target")`` -> ``objectives[0].target``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
