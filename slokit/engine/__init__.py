@@ -1,0 +1,57 @@
+"""The budget engine: pure numpy over aligned event series; no I/O, no clock, no ``slokit.spec``.
+
+See ``docs/engine.md`` for the formulas and the choices made where DESIGN.md is silent.
+"""
+
+from __future__ import annotations
+
+from slokit.engine.burn import BURN_WINDOWS, tier_factor
+from slokit.engine.compute import evaluate
+from slokit.engine.inputs import (
+    DEFAULT_ALERT_TIERS,
+    AlertTier,
+    CalendarWindow,
+    ObjectiveInput,
+    Policy,
+    Window,
+    timeslice_events,
+)
+from slokit.engine.results import (
+    BURN_RATE_KEYS,
+    AlertState,
+    BudgetSeries,
+    CalendarProgress,
+    ErrorBudget,
+    Incident,
+    ObjectiveResult,
+    Status,
+    failed_result,
+)
+from slokit.engine.windows import align_down, lookback, period_bounds, window_bounds, window_length
+
+__all__ = [
+    "BURN_RATE_KEYS",
+    "BURN_WINDOWS",
+    "DEFAULT_ALERT_TIERS",
+    "AlertState",
+    "AlertTier",
+    "BudgetSeries",
+    "CalendarProgress",
+    "CalendarWindow",
+    "ErrorBudget",
+    "Incident",
+    "ObjectiveInput",
+    "ObjectiveResult",
+    "Policy",
+    "Status",
+    "Window",
+    "align_down",
+    "evaluate",
+    "failed_result",
+    "lookback",
+    "period_bounds",
+    "tier_factor",
+    "timeslice_events",
+    "window_bounds",
+    "window_length",
+]

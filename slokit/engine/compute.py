@@ -1,0 +1,358 @@
+"""``evaluate``: from aligned event series to :class:`ObjectiveResult`, vectorised across objectives.
+
+Objectives whose series share one time axis (same step, same timestamps) are evaluated together as
+2-D ``objectives x steps`` blocks, in row chunks of about :data:`CHUNK_CELLS` cells so the temporary
+arrays stay a few MB whatever the fleet size. Every number is a vector operation over a block; Python
+only loops over objectives to build the result objects, never over steps.
+
+The evaluation time is aligned down to the step (epoch-based, as the Prometheus source aligns its
+queries) and is the only notion of "now": the engine never reads the clock.
+
+An input that cannot be evaluated (bad target, unsorted timestamps, mismatched lengths, unknown
+timezone) yields an ``error`` result for that objective rather than an exception, so one broken
+definition does not take down the report; a naive ``at`` is a caller bug and raises ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfoNotFoundError
+
+import numpy as np
+
+from slokit.engine.budget import projected_sli, status_of
+from slokit.engine.burn import (
+    BURN_WINDOWS,
+    burn_rates,
+    firing,
+    tier_factor,
+    tier_windows,
+    time_to_exhaustion,
+    to_ns,
+)
+from slokit.engine.events import EventBlock, IntArray, build_block, ratio
+from slokit.engine.incidents import IncidentSpans, burning_steps, find_incidents
+from slokit.engine.inputs import CalendarWindow, FloatArray, ObjectiveInput
+from slokit.engine.results import (
+    AlertState,
+    BudgetSeries,
+    CalendarProgress,
+    ErrorBudget,
+    Incident,
+    ObjectiveResult,
+    failed_result,
+)
+from slokit.engine.series import budget_series
+from slokit.engine.windows import align_down, period_bounds, require_aware
+
+CHUNK_CELLS = 1 << 20
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(slots=True, eq=False)
+class _Prepared:
+    position: int
+    objective: ObjectiveInput
+    good: FloatArray
+    total: FloatArray
+
+
+@dataclass(slots=True, eq=False)
+class _Group:
+    step: timedelta
+    ts_ns: IntArray
+    members: list[_Prepared] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """Where an objective's window lies at the evaluation time."""
+
+    start: datetime
+    length: timedelta
+    period: tuple[datetime, datetime] | None
+
+
+def evaluate(inputs: Sequence[ObjectiveInput], at: datetime) -> list[ObjectiveResult]:
+    """Evaluate every objective at ``at``; results come back in input order."""
+    at = require_aware(at)
+    results: list[ObjectiveResult | None] = [None] * len(inputs)
+    for group in _group(inputs, results):
+        at_step = align_down(at, group.step)
+        end = int(np.searchsorted(group.ts_ns, to_ns(at_step - _EPOCH), side="right"))
+        chunk = max(1, CHUNK_CELLS // max(1, group.ts_ns.size))
+        for lo in range(0, len(group.members), chunk):
+            members = group.members[lo : lo + chunk]
+            for member, result in zip(members, _evaluate_block(members, group, at_step, end), strict=True):
+                results[member.position] = result
+    return [
+        r if r is not None else failed_result(inputs[i].key, "not evaluated") for i, r in enumerate(results)
+    ]
+
+
+def _group(inputs: Sequence[ObjectiveInput], results: list[ObjectiveResult | None]) -> list[_Group]:
+    groups: list[_Group] = []
+    by_key: dict[tuple[timedelta, int, int, int], list[_Group]] = {}
+    for position, objective in enumerate(inputs):
+        try:
+            ts_ns, good, total = _checked(objective)
+        except (ValueError, TypeError, ZoneInfoNotFoundError) as exc:
+            results[position] = failed_result(objective.key, f"invalid engine input: {exc}")
+            continue
+        key = (
+            objective.step,
+            ts_ns.size,
+            int(ts_ns[0]) if ts_ns.size else 0,
+            int(ts_ns[-1]) if ts_ns.size else 0,
+        )
+        candidates = by_key.setdefault(key, [])
+        group = next((g for g in candidates if np.array_equal(g.ts_ns, ts_ns)), None)
+        if group is None:
+            group = _Group(objective.step, ts_ns)
+            candidates.append(group)
+            groups.append(group)
+        group.members.append(_Prepared(position, objective, good, total))
+    return groups
+
+
+def _checked(objective: ObjectiveInput) -> tuple[IntArray, FloatArray, FloatArray]:
+    if not (0.0 < objective.target < 1.0):
+        raise ValueError(f"target must be a fraction in (0, 1), got {objective.target!r}")
+    if objective.step <= timedelta(0):
+        raise ValueError(f"step must be positive, got {objective.step}")
+    if isinstance(objective.window, CalendarWindow):
+        period_bounds(objective.window, _EPOCH)  # raises on an unknown timezone
+    elif objective.window <= timedelta(0):
+        raise ValueError(f"window must be positive, got {objective.window}")
+    if any(t.long <= timedelta(0) or t.short <= timedelta(0) for t in objective.alert_tiers):
+        raise ValueError("alert tier windows must be positive")
+    timestamps = np.asarray(objective.timestamps)
+    if timestamps.dtype.kind != "M":
+        raise ValueError(f"timestamps must be datetime64, got {timestamps.dtype}")
+    ts_ns = timestamps.astype("datetime64[ns]").view(np.int64)
+    good = np.asarray(objective.good, dtype=np.float64)
+    total = np.asarray(objective.total, dtype=np.float64)
+    if ts_ns.ndim != 1 or good.shape != ts_ns.shape or total.shape != ts_ns.shape:
+        raise ValueError(
+            "timestamps, good and total must be 1-D of one length, "
+            f"got {ts_ns.shape}, {good.shape}, {total.shape}"
+        )
+    if np.isnat(timestamps).any() or (np.diff(ts_ns) <= 0).any():
+        raise ValueError("timestamps must be strictly increasing, without NaT")
+    return ts_ns, good, total
+
+
+def _span(objective: ObjectiveInput, at: datetime) -> _Span:
+    if isinstance(objective.window, CalendarWindow):
+        start, end = period_bounds(objective.window, at)
+        return _Span(start, end - start, (start, end))
+    return _Span(at - objective.window, objective.window, None)
+
+
+def _optional(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def _evaluate_block(members: list[_Prepared], group: _Group, at: datetime, end: int) -> list[ObjectiveResult]:
+    objectives = [m.objective for m in members]
+    step = group.step
+    block = build_block(group.ts_ns, end, [m.good for m in members], [m.total for m in members])
+    at_ns = to_ns(at - _EPOCH)
+
+    spans = [_span(o, at) for o in objectives]
+    budget_ratio = np.array([1.0 - o.target for o in objectives])
+    length_s = np.array([s.length.total_seconds() for s in spans])
+    timeslices = np.array([o.timeslices for o in objectives])
+    starts = block.first_step_after(np.array([to_ns(s.start - _EPOCH) for s in spans], dtype=np.int64))
+
+    good, bad, data_steps = block.sums(starts)
+    total = good + bad
+    has_data = total > 0
+    slices = np.floor(length_s / step.total_seconds())
+    allowed = budget_ratio * np.where(timeslices, slices, total)
+    remaining = 1.0 - ratio(bad, allowed)
+    remaining_events = allowed - bad
+    remaining_minutes = np.where(
+        timeslices,
+        remaining_events * (step.total_seconds() / 60.0),
+        remaining * budget_ratio * length_s / 60.0,
+    )
+
+    windows = set(BURN_WINDOWS.values()).union(*(tier_windows(o.alert_tiers) for o in objectives))
+    burns = burn_rates(block, at_ns, budget_ratio, windows)
+    day = burn_rates(block, at_ns, np.ones_like(budget_ratio), [timedelta(days=1)])[timedelta(days=1)]
+
+    incidents = find_incidents(block, burning_steps(block, budget_ratio, starts), step)
+    series = _series(
+        block, starts=starts, has_data=has_data, step=step, allowed=allowed, budget_ratio=budget_ratio
+    )
+
+    numbers = _Numbers(
+        sli=ratio(good, total).tolist(),
+        good=good.tolist(),
+        bad=bad.tolist(),
+        data_steps=data_steps.tolist(),
+        allowed=allowed.tolist(),
+        remaining=remaining.tolist(),
+        remaining_events=remaining_events.tolist(),
+        remaining_minutes=remaining_minutes.tolist(),
+        has_data=has_data.tolist(),
+        day_error_ratio=day.tolist(),
+        burns={w: v.tolist() for w, v in burns.items()},
+    )
+    incident_rows = _incidents(incidents, block, step, numbers.allowed, objectives)
+    return [
+        _assemble(
+            row,
+            objective=o,
+            span=spans[row],
+            at=at,
+            numbers=numbers,
+            incidents=incident_rows[row],
+            series=series.get(row),
+        )
+        for row, o in enumerate(objectives)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Numbers:
+    """A block's vectors as Python lists (NaN = undefined), read row by row while building results."""
+
+    sli: list[float]
+    good: list[float]
+    bad: list[float]
+    data_steps: list[int]
+    allowed: list[float]
+    remaining: list[float]
+    remaining_events: list[float]
+    remaining_minutes: list[float]
+    has_data: list[bool]
+    day_error_ratio: list[float]
+    burns: dict[timedelta, list[float]]
+
+
+def _series(
+    block: EventBlock,
+    *,
+    starts: IntArray,
+    has_data: np.ndarray[tuple[int], np.dtype[np.bool_]],
+    step: timedelta,
+    allowed: FloatArray,
+    budget_ratio: FloatArray,
+) -> dict[int, BudgetSeries]:
+    out: dict[int, BudgetSeries] = {}
+    for start in np.unique(starts[has_data]).tolist():
+        rows = np.flatnonzero(has_data & (starts == start)).astype(np.int64)
+        for row, one in zip(
+            rows.tolist(),
+            budget_series(
+                block, rows=rows, start=start, step=step, allowed=allowed, error_budget_ratio=budget_ratio
+            ),
+            strict=False,
+        ):
+            out[row] = one
+    return out
+
+
+def _incidents(
+    spans: IncidentSpans,
+    block: EventBlock,
+    step: timedelta,
+    allowed: list[float],
+    objectives: list[ObjectiveInput],
+) -> list[tuple[Incident, ...]]:
+    per_row: list[list[Incident]] = [[] for _ in objectives]
+    step_ns = to_ns(step)
+    first_ns = block.ts_ns[spans.first].tolist()
+    last_ns = block.ts_ns[spans.last].tolist()
+    for row, start_ns, end_ns, bad in zip(
+        spans.row.tolist(), first_ns, last_ns, spans.bad_events.tolist(), strict=True
+    ):
+        share = bad / allowed[row] if allowed[row] > 0 else math.inf
+        per_row[row].append(
+            Incident(
+                start=_datetime(start_ns - step_ns),
+                end=_datetime(end_ns),
+                bad_events=bad,
+                budget_share=share,
+                postmortem_required=share * 100.0 > objectives[row].policy.postmortem_over,
+            )
+        )
+    return [tuple(items) for items in per_row]
+
+
+def _datetime(ns: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=ns // 1000)
+
+
+def _assemble(
+    row: int,
+    *,
+    objective: ObjectiveInput,
+    span: _Span,
+    at: datetime,
+    numbers: _Numbers,
+    incidents: tuple[Incident, ...],
+    series: BudgetSeries | None,
+) -> ObjectiveResult:
+    has_data = numbers.has_data[row]
+    burn_rates_ = {key: _optional(numbers.burns[w][row]) for key, w in BURN_WINDOWS.items()}
+    alerts = tuple(
+        AlertState(
+            severity=tier.severity,
+            long_window=tier.long,
+            short_window=tier.short,
+            factor=(factor := tier_factor(tier, span.length)),
+            long_burn_rate=(long_burn := _optional(numbers.burns[tier.long][row])),
+            short_burn_rate=(short_burn := _optional(numbers.burns[tier.short][row])),
+            firing=firing(long_burn, short_burn, factor),
+        )
+        for tier in objective.alert_tiers
+    )
+    remaining = _optional(numbers.remaining[row]) if has_data else None
+    budget = None
+    if remaining is not None:
+        budget = ErrorBudget(
+            allowed_bad_events=numbers.allowed[row],
+            consumed=1.0 - remaining,
+            remaining=remaining,
+            remaining_events=numbers.remaining_events[row],
+            remaining_minutes=numbers.remaining_minutes[row],
+        )
+    seen = numbers.data_steps[row] > 0
+    good = numbers.good[row] if seen else None
+    bad = numbers.bad[row] if seen else None
+    return ObjectiveResult(
+        key=objective.key,
+        status=status_of(has_data, remaining, objective.policy, alerts),
+        sli=_optional(numbers.sli[row]),
+        good_events=good,
+        total_events=None if good is None or bad is None else good + bad,
+        bad_events=bad,
+        error_budget=budget,
+        burn_rates=burn_rates_,
+        alerts=alerts,
+        time_to_exhaustion=time_to_exhaustion(remaining, burn_rates_["1h"], span.length),
+        incidents=incidents,
+        calendar=_calendar(span, at, numbers, row),
+        series=series,
+    )
+
+
+def _calendar(span: _Span, at: datetime, numbers: _Numbers, row: int) -> CalendarProgress | None:
+    if span.period is None:
+        return None
+    start, end = span.period
+    elapsed = (at - start) / (end - start)
+    return CalendarProgress(
+        period_start=start,
+        period_end=end,
+        elapsed_share=elapsed,
+        projected_sli=projected_sli(
+            numbers.good[row], numbers.bad[row], elapsed, _optional(numbers.day_error_ratio[row])
+        ),
+    )

@@ -1,0 +1,123 @@
+"""Engine inputs: plain frozen dataclasses, independent of the SLO definition models.
+
+The spec layer maps definitions onto these (targets as fractions, windows as ``timedelta`` or
+:class:`CalendarWindow`); the source layer fills the event series. Keeping the engine free of
+``slokit.spec`` lets it be tested and benchmarked on synthetic data alone.
+
+Series convention: ``timestamps[i]`` is the END of step ``i`` (UTC, ``datetime64[ns]``), and
+``good[i]`` / ``total[i]`` are the events in ``(timestamps[i] - step, timestamps[i]]``. NaN means the
+source returned nothing for that step ("no data"), which is different from zero events.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray: TypeAlias = npt.NDArray[np.float64]
+TimeArray: TypeAlias = npt.NDArray[np.datetime64]
+
+CalendarPeriod = Literal["month", "week", "quarter"]
+Severity = Literal["page", "ticket"]
+FreezeOn = Literal["exhausted", "warning", "never"]
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarWindow:
+    """A calendar-aligned window: the current month, ISO week (Monday start) or quarter in ``timezone``."""
+
+    period: CalendarPeriod
+    timezone: str = "UTC"
+
+
+Window: TypeAlias = timedelta | CalendarWindow
+
+
+@dataclass(frozen=True, slots=True)
+class AlertTier:
+    """One multiwindow burn-rate tier: fires when both windows burn faster than the tier's factor.
+
+    ``budget_percent`` is the share of the window's budget the tier tolerates being spent within
+    ``long``; the factor follows from it (see :func:`slokit.engine.burn.tier_factor`).
+    """
+
+    severity: Severity
+    long: timedelta
+    short: timedelta
+    budget_percent: float
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Error-budget policy; percentages are in percent (25.0 means 25 %)."""
+
+    warn_below: float = 25.0
+    freeze_on: FreezeOn = "exhausted"
+    postmortem_over: float = 20.0
+
+
+# The SRE workbook's multiwindow, multi-burn-rate table (chapter 5, alerting on SLOs); for a 30 d
+# window the factors are 14.4, 6, 3 and 1.
+DEFAULT_ALERT_TIERS: tuple[AlertTier, ...] = (
+    AlertTier("page", timedelta(hours=1), timedelta(minutes=5), 2.0),
+    AlertTier("page", timedelta(hours=6), timedelta(minutes=30), 5.0),
+    AlertTier("ticket", timedelta(days=1), timedelta(hours=2), 10.0),
+    AlertTier("ticket", timedelta(days=3), timedelta(hours=6), 10.0),
+)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ObjectiveInput:
+    """Everything the engine needs for one objective.
+
+    ``target`` is a fraction (0.999). For time-slice objectives (``timeslices=True``) ``step`` is the
+    slice length and ``good``/``total`` come from :func:`timeslice_events` (1/0 and 1 per slice).
+    ``eq=False`` because the fields hold numpy arrays, which have no boolean equality.
+    """
+
+    key: str
+    target: float
+    window: Window
+    step: timedelta
+    timestamps: TimeArray
+    good: FloatArray
+    total: FloatArray
+    policy: Policy = field(default_factory=Policy)
+    alert_tiers: tuple[AlertTier, ...] = DEFAULT_ALERT_TIERS
+    timeslices: bool = False
+
+
+_COMPARISONS: dict[str, Callable[[FloatArray, float], npt.NDArray[np.bool_]]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def timeslice_events(values: npt.ArrayLike, op: str, threshold: float) -> tuple[FloatArray, FloatArray]:
+    """Turn slice values into per-slice events: good = 1 when ``value <op> threshold`` holds, else 0.
+
+    ``total`` is 1 per slice with a value; both are NaN where the value is NaN, so a slice the query
+    returned nothing for is left out of the SLI instead of counting as bad.
+    """
+    try:
+        compare = _COMPARISONS[op]
+    except KeyError:
+        raise ValueError(f"unknown comparison {op!r}; expected one of {', '.join(_COMPARISONS)}") from None
+    arr = np.asarray(values, dtype=np.float64)
+    missing = np.isnan(arr)
+    with np.errstate(invalid="ignore"):
+        good = compare(arr, threshold).astype(np.float64)
+    total = np.ones_like(arr)
+    good[missing] = np.nan
+    total[missing] = np.nan
+    return good, total
