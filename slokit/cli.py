@@ -6,15 +6,26 @@ Heavy modules (pandas, the Prometheus client, pydantic) are imported inside the 
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from slokit import __version__
 from slokit.errors import ExitCode, SlokitError
+
+if TYPE_CHECKING:
+    from slokit.report.model import Report, Selection
+    from slokit.sources.base import FetchedSeries, Source
+    from slokit.spec.loader import Definitions
 
 app = typer.Typer(
     name="slokit",
@@ -50,7 +61,7 @@ def _main(
 Paths = Annotated[
     list[Path],
     typer.Argument(
-        metavar="PATHS...",
+        metavar="PATHS",
         help="SLO definition files or directories (searched recursively for *.yaml, *.yml).",
     ),
 ]
@@ -67,6 +78,217 @@ def validate(paths: Paths) -> int:
     return ExitCode.OK
 
 
+class Format(StrEnum):
+    json = "json"
+
+
+class Team(StrEnum):
+    operational = "operational"
+    application = "application"
+
+
+At = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        metavar="TIME",
+        help="Evaluation time: RFC 3339 or Unix seconds (default: now; a snapshot's own time).",
+    ),
+]
+SnapshotOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--snapshot", metavar="FILE", help="Replay a file written by `slokit record` instead of querying."
+    ),
+]
+TeamOpt = Annotated[Team | None, typer.Option("--team", metavar="TEAM", help="Keep one team's objectives.")]
+ServiceOpt = Annotated[
+    list[str] | None, typer.Option("--service", metavar="SERVICE", help="Keep this service (repeatable).")
+]
+ObjectiveOpt = Annotated[
+    list[str] | None,
+    typer.Option("--objective", metavar="OBJECTIVE", help="Keep this objective (repeatable)."),
+]
+UrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--prometheus-url",
+        metavar="URL",
+        help="Prometheus-compatible API base URL [env: SLOKIT_PROMETHEUS_URL].",
+    ),
+]
+HeaderOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--header",
+        metavar="'NAME: VALUE'",
+        help="Extra HTTP header, 'Name: value' (repeatable), e.g. 'X-Scope-OrgID: team-a'.",
+    ),
+]
+CaOpt = Annotated[
+    str | None,
+    typer.Option("--ca-bundle", metavar="FILE", help="CA bundle to verify the server's certificate."),
+]
+InsecureOpt = Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates.")]
+TimeoutOpt = Annotated[
+    float | None, typer.Option("--timeout", metavar="SECONDS", help="Seconds per HTTP request (default 30).")
+]
+ConcurrencyOpt = Annotated[
+    int | None, typer.Option("--concurrency", metavar="N", help="Parallel queries (default 8).")
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", metavar="FILE", help="Settings file (default: ./slokit.yaml when present)."),
+]
+
+
+@dataclass(frozen=True)
+class _Connection:
+    url: str | None
+    headers: list[str] | None
+    ca_bundle: str | None
+    insecure: bool
+    timeout: float | None
+    concurrency: int | None
+    config: Path | None
+
+
+def _evaluate(
+    paths: list[Path],
+    at: str | None,
+    snapshot: Path | None,
+    selection: Selection,
+    connection: _Connection,
+) -> tuple[Report, list[FetchedSeries], Definitions]:
+    from slokit import pipeline
+    from slokit.spec import load
+    from slokit.timeparse import parse_at
+
+    definitions = load(paths)
+    source: Source
+    if snapshot is not None:
+        from slokit.sources.snapshot import SnapshotSource
+
+        source = SnapshotSource(snapshot)
+        moment: datetime | None = parse_at(at) if at else source.evaluated_at
+    else:
+        from slokit.settings import load_prometheus_settings
+        from slokit.sources.prometheus import PrometheusSource
+
+        settings = load_prometheus_settings(
+            url=connection.url,
+            headers=connection.headers or (),
+            ca_bundle=connection.ca_bundle,
+            insecure=connection.insecure,
+            timeout=connection.timeout,
+            concurrency=connection.concurrency,
+            config=connection.config,
+        )
+        source = PrometheusSource(settings)
+        moment = parse_at(at) if at else None
+    pinned = pipeline.pin(moment)
+    try:
+        with _progress(len(pipeline.plan(definitions, pinned, selection))) as advance:
+            report, fetched = pipeline.run(definitions, source, pinned, selection, advance)
+    finally:
+        source.close()
+    return report, fetched, definitions
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[FetchedSeries], None]]:
+    """A progress bar on stderr when it is a terminal; nothing when piped or in CI."""
+    from slokit.sources.base import FetchedSeries  # noqa: F401  (type only at runtime)
+
+    if not sys.stderr.isatty() or os.environ.get("CI") or total < 2:
+        yield lambda _: None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task("querying", total=total)
+        yield lambda _: bar.advance(task)
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _selection(team: Team | None, service: list[str] | None, objective: list[str] | None) -> Selection:
+    from slokit.report.model import Selection
+
+    return Selection(
+        team=team.value if team else None,
+        services=tuple(service or ()),
+        objectives=tuple(objective or ()),
+    )
+
+
+@app.command()
+def report(
+    paths: Paths,
+    format: Annotated[
+        Format, typer.Option("--format", "-f", metavar="FORMAT", help="Output format.")
+    ] = Format.json,
+    team: TeamOpt = None,
+    service: ServiceOpt = None,
+    objective: ObjectiveOpt = None,
+    at: At = None,
+    snapshot: SnapshotOpt = None,
+    prometheus_url: UrlOpt = None,
+    header: HeaderOpt = None,
+    ca_bundle: CaOpt = None,
+    insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    config: ConfigOpt = None,
+) -> int:
+    """Compute error budgets, burn rates and alert states and print the report."""
+    from slokit.report.json_report import render_json
+
+    connection = _Connection(prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config)
+    result, _, _ = _evaluate(paths, at, snapshot, _selection(team, service, objective), connection)
+    typer.echo(render_json(result), nl=False)
+    _echo_errors(result)
+    return int(result.exit_code)
+
+
+@app.command()
+def record(
+    paths: Paths,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="FILE", help="Snapshot file to write (.json or .json.gz).")
+    ],
+    at: At = None,
+    prometheus_url: UrlOpt = None,
+    header: HeaderOpt = None,
+    ca_bundle: CaOpt = None,
+    insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    config: ConfigOpt = None,
+) -> int:
+    """Fetch the event series of every objective and save them to a snapshot file for later replay."""
+    from slokit.sources.snapshot import write_snapshot
+
+    connection = _Connection(prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config)
+    result, fetched, definitions = _evaluate(paths, at, None, _selection(None, None, None), connection)
+    write_snapshot(out, result.evaluated_at, fetched, {s.file: s.fingerprint for s in definitions.services})
+    typer.echo(f"recorded {len(fetched)} objectives at {result.evaluated_at:%Y-%m-%dT%H:%M:%SZ} to {out}")
+    _echo_errors(result)
+    return int(result.exit_code)
+
+
+def _echo_errors(result: Report) -> None:
+    from slokit.settings import REDACT
+
+    for item in result.objectives:
+        if item.result.error:
+            typer.echo(REDACT(f"error: {item.result.error}"), err=True)
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; the single place where errors become exit codes."""
     _State.debug = False
@@ -75,8 +297,10 @@ def run(argv: list[str] | None = None) -> int:
     except SlokitError as exc:
         if _State.debug:
             traceback.print_exc()
+        from slokit.settings import REDACT
+
         for line in exc.lines():
-            typer.echo(f"error: {line}" if not _is_located(line) else line, err=True)
+            typer.echo(REDACT(f"error: {line}" if not _is_located(line) else line), err=True)
         return int(exc.exit_code)
     except typer.TyperException as exc:  # bad options or arguments, reported by typer's own parser
         show = getattr(exc, "show", None)

@@ -1,0 +1,167 @@
+"""From definitions to results: plan the series each objective needs, fetch them, run the engine.
+
+This is the adapter between the definition model (percentages, YAML shapes) and the engine's plain inputs
+(fractions, timedeltas), and the one place that decides steps and ranges:
+
+- the evaluation time ``at`` is pinned once per run and aligned down to 5 minutes; each objective's last step
+  ends at ``at`` aligned down to its own step;
+- the step is 5 minutes, 1 minute for windows under a day, and the slice length for time slices;
+- the range reaches back the window plus the longest burn-rate or alert window (engine.lookback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from slokit import engine
+from slokit.report.model import ObjectiveReport, Report, Selection
+from slokit.sources.base import BAD, GOOD, TOTAL, VALUE, FetchedSeries, FloatArray, SeriesQuery, Source
+from slokit.spec.loader import Definitions, LoadedService
+from slokit.spec.models import AlertTier, CalendarWindow, Objective
+
+DEFAULT_STEP = timedelta(minutes=5)
+FINE_STEP = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Planned:
+    service: LoadedService
+    index: int
+    objective: Objective
+    window: engine.Window
+    tiers: tuple[engine.AlertTier, ...]
+    policy: engine.Policy
+    query: SeriesQuery
+
+    @property
+    def key(self) -> str:
+        return self.query.key
+
+
+def pin(at: datetime | None) -> datetime:
+    """The run's evaluation time: ``at`` (default now) aligned down to the default step."""
+    return engine.align_down(at or datetime.now(UTC), DEFAULT_STEP)
+
+
+def engine_window(window: timedelta | CalendarWindow) -> engine.Window:
+    if isinstance(window, CalendarWindow):
+        return engine.CalendarWindow(window.calendar, window.timezone)
+    return window
+
+
+def _tiers(service: LoadedService) -> tuple[engine.AlertTier, ...]:
+    def convert(severity: str, tier: AlertTier) -> engine.AlertTier:
+        return engine.AlertTier(severity, tier.long, tier.short, tier.budget)  # type: ignore[arg-type]
+
+    alerting = service.spec.alerting
+    return tuple(convert("page", t) for t in alerting.page) + tuple(
+        convert("ticket", t) for t in alerting.ticket
+    )
+
+
+def step_for(objective: Objective, window: engine.Window, at: datetime) -> timedelta:
+    if objective.sli.timeslices is not None:
+        return objective.sli.timeslices.slice
+    return FINE_STEP if engine.window_length(window, at) < timedelta(days=1) else DEFAULT_STEP
+
+
+def plan(definitions: Definitions, at: datetime, selection: Selection | None = None) -> list[Planned]:
+    selection = selection or Selection()
+    planned = []
+    for service in definitions.services:
+        spec = service.spec
+        tiers = _tiers(service)
+        policy = engine.Policy(spec.policy.warn_below, spec.policy.freeze_on, spec.policy.postmortem_over)
+        for index, objective in enumerate(spec.objectives):
+            if not selection.matches(spec.service, objective.name, objective.kind):
+                continue
+            window = engine_window(spec.window_for(objective))
+            step = step_for(objective, window, at)
+            end = engine.align_down(at, step)
+            steps = -(-engine.lookback(window, end, tiers) // step)  # ceiling division
+            query = SeriesQuery(
+                key=f"{spec.service}/{objective.name}",
+                sli=objective.sli,
+                step=step,
+                start=end - (steps - 1) * step,
+                end=end,
+            )
+            planned.append(Planned(service, index, objective, window, tiers, policy, query))
+    return planned
+
+
+def events(planned: Planned, fetched: FetchedSeries) -> tuple[FloatArray, FloatArray]:
+    """Good and total events per step from the raw series a source returned.
+
+    Where the total has data but the good (or bad) series has none, that step had no good (or bad) events:
+    an error counter that has never been incremented is often absent altogether.
+    """
+    series = fetched.series
+    timeslices = planned.objective.sli.timeslices
+    if timeslices is not None:
+        values = series.get(VALUE, np.full(planned.query.points, np.nan))
+        return engine.timeslice_events(values, timeslices.good.op, timeslices.good.value)
+    total = series[TOTAL]
+    has_total = ~np.isnan(total)
+    if BAD in series:
+        bad = np.where(np.isnan(series[BAD]) & has_total, 0.0, series[BAD])
+        good = total - np.clip(bad, 0.0, total)
+    else:
+        good = np.where(np.isnan(series[GOOD]) & has_total, 0.0, series[GOOD])
+        good = np.clip(good, 0.0, total)
+    return good, total
+
+
+def engine_input(planned: Planned, fetched: FetchedSeries) -> engine.ObjectiveInput:
+    good, total = events(planned, fetched)
+    return engine.ObjectiveInput(
+        key=planned.key,
+        target=planned.objective.target_fraction,
+        window=planned.window,
+        step=planned.query.step,
+        timestamps=planned.query.timestamps(),
+        good=good,
+        total=total,
+        policy=planned.policy,
+        alert_tiers=planned.tiers,
+        timeslices=planned.objective.sli.timeslices is not None,
+    )
+
+
+def evaluate(
+    plans: Sequence[Planned], fetched: Sequence[FetchedSeries], at: datetime
+) -> list[engine.ObjectiveResult]:
+    by_key = {f.query.key: f for f in fetched}
+    ok = [(p, by_key[p.key]) for p in plans if by_key[p.key].error is None]
+    computed = dict(
+        zip(
+            (p.key for p, _ in ok),
+            engine.evaluate([engine_input(p, f) for p, f in ok], at),
+            strict=True,
+        )
+    )
+    return [
+        computed[p.key] if p.key in computed else engine.failed_result(p.key, by_key[p.key].error or "")
+        for p in plans
+    ]
+
+
+def run(
+    definitions: Definitions,
+    source: Source,
+    at: datetime,
+    selection: Selection | None = None,
+    on_done: Callable[[FetchedSeries], None] | None = None,
+) -> tuple[Report, list[FetchedSeries]]:
+    """Plan, fetch and evaluate; returns the report and the raw series (for ``slokit record``)."""
+    plans = plan(definitions, at, selection)
+    fetched = source.fetch([p.query for p in plans], on_done)
+    results = evaluate(plans, fetched, at)
+    objectives = tuple(
+        ObjectiveReport.build(p.service, p.index, r, p.policy) for p, r in zip(plans, results, strict=True)
+    )
+    return Report(evaluated_at=at, objectives=objectives), fetched

@@ -1,0 +1,3 @@
+"""Report model and renderers."""
+
+from __future__ import annotations

@@ -1,0 +1,92 @@
+"""The JSON output contract of DESIGN.md ("Output contract"); extra keys are additions, never renames."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slokit.durations import format_duration
+from slokit.engine import ObjectiveResult
+from slokit.report.model import ObjectiveReport, Report
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds()
+
+
+def objective_dict(item: ObjectiveReport) -> dict[str, Any]:
+    r: ObjectiveResult = item.result
+    budget = r.error_budget
+    return {
+        "service": item.service,
+        "objective": item.objective,
+        "kind": item.kind,
+        "team": item.team,
+        "target": item.target,
+        "window": item.window,
+        "sli": r.sli,
+        "good_events": r.good_events,
+        "total_events": r.total_events,
+        "bad_events": r.bad_events,
+        "error_budget": {
+            "allowed_bad_events": budget.allowed_bad_events if budget else None,
+            "consumed": budget.consumed if budget else None,
+            "remaining": budget.remaining if budget else None,
+            "remaining_events": budget.remaining_events if budget else None,
+            "remaining_minutes": budget.remaining_minutes if budget else None,
+        },
+        "burn_rates": dict(r.burn_rates),
+        "alerts": [
+            {
+                "severity": a.severity,
+                "long_window": format_duration(a.long_window),
+                "short_window": format_duration(a.short_window),
+                "factor": a.factor,
+                "firing": a.firing,
+                "long_burn_rate": a.long_burn_rate,
+                "short_burn_rate": a.short_burn_rate,
+            }
+            for a in r.alerts
+        ],
+        "status": r.status,
+        "time_to_exhaustion_seconds": _seconds(r.time_to_exhaustion),
+        "incidents": [
+            {
+                "start": rfc3339(i.start),
+                "end": rfc3339(i.end),
+                "bad_events": i.bad_events,
+                "budget_share": i.budget_share,
+                "postmortem_required": i.postmortem_required,
+            }
+            for i in r.incidents
+        ],
+        "calendar": None
+        if r.calendar is None
+        else {
+            "period_start": rfc3339(r.calendar.period_start),
+            "period_end": rfc3339(r.calendar.period_end),
+            "elapsed_share": r.calendar.elapsed_share,
+            "projected_sli": r.calendar.projected_sli,
+        },
+        "sli_kind": item.sli_kind,
+        "description": item.description,
+        "labels": item.labels,
+        "definition": item.location,
+        "error": r.error,
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    return {
+        "evaluated_at": rfc3339(report.evaluated_at),
+        "objectives": [objective_dict(o) for o in report.objectives],
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report_dict(report), indent=2, allow_nan=False, ensure_ascii=False) + "\n"

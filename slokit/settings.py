@@ -1,0 +1,162 @@
+"""Connection settings for the data source: CLI options over environment variables over ``slokit.yaml``.
+
+Secrets (bearer token, basic-auth password) come from the environment only, never from files or options,
+so they do not end up in shell history, CI logs or the repository. :class:`Redactor` scrubs them, and any
+``user:password@`` in a URL, from every line slokit prints.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from slokit.errors import UsageError
+
+ENV_PREFIX = "SLOKIT_"
+CONFIG_FILE = "slokit.yaml"
+_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
+
+
+@dataclass(frozen=True)
+class PrometheusSettings:
+    url: str | None = None
+    token: str | None = field(default=None, repr=False)
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    headers: tuple[tuple[str, str], ...] = ()
+    ca_bundle: str | None = None
+    verify_tls: bool = True
+    timeout: float = 30.0
+    retries: int = 3
+    backoff: float = 0.5
+    concurrency: int = 8
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.token, self.password) if s)
+
+
+def redact_url(url: str) -> str:
+    """``https://user:pw@host/`` -> ``https://***@host/``."""
+    return _USERINFO.sub(r"\g<scheme>***@", url)
+
+
+@dataclass
+class Redactor:
+    """Removes known secret values and URL credentials from text before it is shown anywhere."""
+
+    secrets: set[str] = field(default_factory=set)
+
+    def add(self, *values: str | None) -> None:
+        self.secrets.update(v for v in values if v and len(v) >= 3)
+
+    def __call__(self, text: str) -> str:
+        text = redact_url(text)
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
+
+
+REDACT = Redactor()
+
+
+def parse_header(raw: str) -> tuple[str, str]:
+    name, sep, value = raw.partition(":")
+    if not sep or not name.strip() or not re.fullmatch(r"[A-Za-z0-9-]+", name.strip()):
+        raise UsageError(f"--header must look like 'Name: value' (got {raw!r})")
+    return name.strip(), value.strip()
+
+
+def _bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise UsageError(f"{name} must be true or false (got {raw!r})")
+
+
+def _number(name: str, raw: Any, kind: type[int] | type[float], minimum: float) -> Any:
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError):
+        raise UsageError(f"{name} must be a number (got {raw!r})") from None
+    if value < minimum:
+        raise UsageError(f"{name} must be at least {minimum:g} (got {raw!r})")
+    return value
+
+
+_FILE_KEYS = {"url", "headers", "ca_bundle", "verify_tls", "timeout", "retries", "concurrency"}
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise UsageError(f"{path}: cannot read settings: {exc}") from None
+    prometheus = data.get("prometheus", {}) if isinstance(data, dict) else None
+    if not isinstance(prometheus, dict):
+        raise UsageError(f"{path}: expected a mapping with a 'prometheus:' section")
+    unknown = set(prometheus) - _FILE_KEYS
+    if {"token", "password"} & unknown:
+        raise UsageError(f"{path}: secrets belong in SLOKIT_PROMETHEUS_TOKEN/_PASSWORD, not in a file")
+    if unknown:
+        raise UsageError(f"{path}: prometheus: unknown keys {', '.join(sorted(unknown))}")
+    return prometheus
+
+
+def load_prometheus_settings(
+    *,
+    url: str | None = None,
+    headers: Sequence[str] = (),
+    ca_bundle: str | None = None,
+    insecure: bool = False,
+    timeout: float | None = None,
+    concurrency: int | None = None,
+    config: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> PrometheusSettings:
+    """Merge the three layers; CLI values are the keyword arguments (None = not given)."""
+    env = os.environ if env is None else env
+    config_path = config or (Path(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else None)
+    file = _from_file(config_path) if config_path else {}
+    s = PrometheusSettings()
+
+    def pick(cli: Any, env_name: str, file_key: str) -> Any:
+        if cli is not None:
+            return cli
+        if env.get(ENV_PREFIX + env_name):
+            return env[ENV_PREFIX + env_name]
+        return file.get(file_key)
+
+    header_pairs = [parse_header(f"{k}: {v}") for k, v in dict(file.get("headers") or {}).items()]
+    header_pairs += [
+        parse_header(h) for h in env.get("SLOKIT_PROMETHEUS_HEADERS", "").split("\n") if h.strip()
+    ]
+    header_pairs += [parse_header(h) for h in headers]
+    verify_raw = pick(None if not insecure else "false", "PROMETHEUS_VERIFY_TLS", "verify_tls")
+    settings = replace(
+        s,
+        url=pick(url, "PROMETHEUS_URL", "url"),
+        token=env.get("SLOKIT_PROMETHEUS_TOKEN") or None,
+        user=env.get("SLOKIT_PROMETHEUS_USER") or None,
+        password=env.get("SLOKIT_PROMETHEUS_PASSWORD") or None,
+        headers=tuple(header_pairs),
+        ca_bundle=pick(ca_bundle, "PROMETHEUS_CA_BUNDLE", "ca_bundle"),
+        verify_tls=True if verify_raw is None else _bool("verify_tls", str(verify_raw)),
+        timeout=_number("timeout", pick(timeout, "PROMETHEUS_TIMEOUT", "timeout") or s.timeout, float, 0.1),
+        retries=_number("retries", file.get("retries", s.retries), int, 0),
+        concurrency=_number(
+            "concurrency", pick(concurrency, "CONCURRENCY", "concurrency") or s.concurrency, int, 1
+        ),
+    )
+    REDACT.add(settings.token, settings.password)
+    if settings.url is not None:
+        settings = replace(settings, url=settings.url.rstrip("/"))
+    return settings

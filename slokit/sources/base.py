@@ -1,0 +1,64 @@
+"""What a data source is asked for and what it answers, independent of where the events come from."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from slokit.spec.models import SLI
+
+FloatArray = npt.NDArray[np.float64]
+
+# Roles of the series a query returns: events of a ratio or latency SLI, or the raw value of a time slice.
+GOOD, BAD, TOTAL, VALUE = "good", "bad", "total", "value"
+
+
+@dataclass(frozen=True)
+class SeriesQuery:
+    """The series one objective needs: one value per step, at step ends ``start, start+step, ..., end``."""
+
+    key: str  # "service/objective"
+    sli: SLI
+    step: timedelta
+    start: datetime  # end of the first step, aligned to the step
+    end: datetime  # end of the last step, aligned to the step
+
+    @property
+    def points(self) -> int:
+        return int((self.end - self.start) / self.step) + 1
+
+    def timestamps(self) -> npt.NDArray[np.datetime64]:
+        first = np.datetime64(self.start.replace(tzinfo=None), "ns")
+        return first + np.arange(self.points) * np.timedelta64(int(self.step.total_seconds()), "s")
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies what was asked: a snapshot replays a series only for the same SLI and step."""
+        text = f"{self.sli.model_dump_json()}|{self.step.total_seconds()}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, eq=False)
+class FetchedSeries:
+    """A source's answer for one objective: arrays aligned to ``query.timestamps()``, NaN where no data."""
+
+    query: SeriesQuery
+    series: dict[str, FloatArray] = field(default_factory=dict)
+    error: str | None = None
+    http_queries: int = 0
+
+
+class Source(Protocol):
+    def fetch(
+        self, queries: Sequence[SeriesQuery], on_done: Callable[[FetchedSeries], None] | None = None
+    ) -> list[FetchedSeries]:
+        """Fetch every query; a failure is reported in that result's ``error``, never raised."""
+        ...
+
+    def close(self) -> None: ...

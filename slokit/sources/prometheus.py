@@ -1,0 +1,211 @@
+"""Event series from the Prometheus HTTP API (Prometheus, Thanos, Mimir, VictoriaMetrics).
+
+The client is prometheus-api-client.
+
+One range query per SLI expression and objective, whatever the number of windows: ``sum(increase(sel[s]))``
+with ``step = s`` and start/end aligned to ``s``, so that query frontends can split and cache them. Ranges
+over :data:`MAX_POINTS` points are split into aligned chunks. Objectives are fetched concurrently on one
+shared HTTP session; a failure becomes that objective's error and the others go on.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import re
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+import numpy as np
+import requests
+from prometheus_api_client import PrometheusConnect
+from prometheus_api_client.exceptions import PrometheusApiClientException
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from slokit.durations import format_duration
+from slokit.settings import REDACT, PrometheusSettings
+from slokit.sources import promql
+from slokit.sources.base import VALUE, FetchedSeries, FloatArray, SeriesQuery
+
+MAX_POINTS = 11_000  # Prometheus refuses range queries returning more points per series
+RETRY_STATUS = (429, 500, 502, 503, 504)
+_STATUS = re.compile(r"^HTTP Status Code (\d+) \((.*)\)$", re.DOTALL)
+
+
+class QueryFailed(Exception):
+    pass
+
+
+class PrometheusSource:
+    def __init__(self, settings: PrometheusSettings) -> None:
+        if not settings.url:
+            from slokit.errors import UsageError
+
+            raise UsageError("no Prometheus URL: pass --prometheus-url or set SLOKIT_PROMETHEUS_URL")
+        self.settings = settings
+        self.url: str = settings.url
+        session = requests.Session()
+        session.verify = settings.ca_bundle if settings.ca_bundle else settings.verify_tls
+        headers = dict(settings.headers)
+        if settings.token:
+            headers["Authorization"] = f"Bearer {settings.token}"
+        retry = Retry(
+            total=settings.retries,
+            backoff_factor=settings.backoff,
+            status_forcelist=RETRY_STATUS,
+            allowed_methods=None,  # our POSTs are read-only queries: safe to retry
+            raise_on_status=False,  # hand back the last response, so its error text can be quoted
+        )
+        self.client = PrometheusConnect(
+            url=self.url,
+            headers=headers,
+            retry=retry,
+            auth=(settings.user, settings.password or "") if settings.user else None,
+            session=session,
+            timeout=settings.timeout,  # passed on to requests, which takes a float
+            method="GET",
+        )
+        # The client mounts a default-sized pool; size it to our concurrency so threads don't queue for it.
+        session.mount(self.url, HTTPAdapter(max_retries=retry, pool_maxsize=max(10, settings.concurrency)))
+        self.http_queries = 0
+        self.server_seconds = 0.0
+
+    def close(self) -> None:
+        self.client.close()
+
+    def fetch(
+        self, queries: Sequence[SeriesQuery], on_done: Callable[[FetchedSeries], None] | None = None
+    ) -> list[FetchedSeries]:
+        def one(query: SeriesQuery) -> FetchedSeries:
+            result = self._fetch_one(query)
+            if on_done is not None:
+                on_done(result)
+            return result
+
+        workers = max(1, min(self.settings.concurrency, len(queries)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slokit-prom") as pool:
+            return list(pool.map(one, queries))
+
+    def _fetch_one(self, query: SeriesQuery) -> FetchedSeries:
+        counter = [0]
+        try:
+            le = self._resolve_le(query, counter) if query.sli.latency is not None else None
+            expressions = promql.queries(query.sli, query.step, le)
+            series = {role: self._range(query, role, expr, counter) for role, expr in expressions.items()}
+        except QueryFailed as exc:
+            return FetchedSeries(query, error=REDACT(f"{query.key}: {exc}"), http_queries=counter[0])
+        return FetchedSeries(query, series=series, http_queries=counter[0])
+
+    def _resolve_le(self, query: SeriesQuery, counter: list[int]) -> str:
+        assert query.sli.latency is not None
+        latency = query.sli.latency
+        buckets = promql.with_matcher(latency.histogram, "_bucket")
+        params = {
+            "match[]": buckets,
+            "start": _ts(query.start - query.step),
+            "end": _ts(query.end),
+        }
+        values = self._call(counter, lambda: self.client.get_label_values("le", params=params))
+        le = promql.match_le(latency.threshold, [str(v) for v in values])
+        if le is None:
+            known = sorted((v for v in values if _is_number(v)), key=float)
+            found = f"its buckets: {', '.join(known)}" if known else "no series matched"
+            raise QueryFailed(f"histogram {buckets} has no bucket le={latency.threshold:g} ({found})")
+        return le
+
+    def _range(self, query: SeriesQuery, role: str, expr: str, counter: list[int]) -> FloatArray:
+        out = np.full(query.points, np.nan)
+        step_s = query.step.total_seconds()
+        start_s = query.start.timestamp()
+        chunk = (MAX_POINTS - 1) * query.step
+        chunk_start = query.start
+        step = format_duration(query.step)
+        while chunk_start <= query.end:
+            chunk_end = min(chunk_start + chunk, query.end)
+            result = self._call(
+                counter, partial(self.client.custom_query_range, expr, chunk_start, chunk_end, step)
+            )
+            if len(result) > 1:
+                hint = "" if role == VALUE else "; aggregate it with sum()"
+                raise QueryFailed(f"{role} query returned {len(result)} series, expected one{hint}: {expr}")
+            for sample_time, raw in result[0]["values"] if result else ():
+                index = round((float(sample_time) - start_s) / step_s)
+                if 0 <= index < query.points:
+                    out[index] = _finite(raw)
+            chunk_start = chunk_end + query.step
+        return out
+
+    def _call(self, counter: list[int], request: Callable[[], Any]) -> Any:
+        counter[0] += 1
+        self.http_queries += 1
+        started = time.perf_counter()
+        try:
+            return request()
+        except PrometheusApiClientException as exc:
+            raise QueryFailed(_describe_http_error(str(exc))) from None
+        except requests.exceptions.Timeout:
+            raise QueryFailed(
+                f"Prometheus at {self.url} did not answer within {self.settings.timeout:g} s"
+            ) from None
+        except requests.exceptions.ConnectionError as exc:
+            raise QueryFailed(f"cannot connect to Prometheus at {self.url}: {_root_cause(exc)}") from None
+        except (requests.exceptions.JSONDecodeError, json.JSONDecodeError, KeyError, TypeError):
+            raise QueryFailed(
+                f"Prometheus at {self.url} sent a response that is not Prometheus API JSON"
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            raise QueryFailed(f"request to Prometheus at {self.url} failed: {_root_cause(exc)}") from None
+        finally:
+            self.server_seconds += time.perf_counter() - started
+
+
+def _ts(moment: datetime) -> str:
+    return f"{moment.timestamp():.3f}"
+
+
+def _finite(raw: Any) -> float:
+    value = float(raw)
+    return value if math.isfinite(value) else math.nan
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _describe_http_error(message: str) -> str:
+    """The client puts the status and the raw body in its message; quote Prometheus's own error text."""
+    match = _STATUS.match(message)
+    if match is None:
+        return message
+    status, body = match.groups()
+    try:
+        raw = ast.literal_eval(body)
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    except (ValueError, SyntaxError):
+        text = body
+    try:
+        error = json.loads(text).get("error")
+    except (json.JSONDecodeError, AttributeError):
+        error = None
+    if error:
+        return f"Prometheus answered HTTP {status}: {error}"
+    snippet = " ".join(text.split())[:200]
+    return f"Prometheus answered HTTP {status}" + (f": {snippet}" if snippet else "")
+
+
+def _root_cause(exc: BaseException) -> str:
+    text = str(exc)
+    for marker in ("Connection refused", "Name or service not known", "timed out", "Connection reset"):
+        if marker in text:
+            return marker.lower()
+    return " ".join(text.split())[:200]

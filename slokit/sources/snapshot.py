@@ -1,0 +1,172 @@
+"""Snapshots: the event series of one run saved to a file, and replayed without a server.
+
+Format (JSON, gzip-compressed when the name ends in ``.gz``)::
+
+    {"format": "slokit-snapshot/v1",
+     "evaluated_at": "2026-11-01T00:00:00Z",
+     "created_by": "slokit 0.1.0",
+     "definitions": {"slo_definitions/checkout.yaml": "<sha256 of the file>", ...},
+     "objectives": {
+        "checkout/availability": {
+            "fingerprint": "<hash of the SLI and step>", "step_seconds": 300,
+            "start": "<end of the first step, RFC 3339>", "points": 9504,
+            "series": {"good": [...], "total": [...]},    # null where the source had no data
+            "error": null}}}
+
+A replayed objective must have the same SLI and step as when it was recorded (its fingerprint), and the
+recorded range must cover the range asked for; otherwise that objective is reported as ``error``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from slokit import __version__
+from slokit.errors import UsageError
+from slokit.sources.base import FetchedSeries, FloatArray, SeriesQuery
+
+FORMAT = "slokit-snapshot/v1"
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _open(path: Path, mode: str) -> Any:
+    return (
+        gzip.open(path, mode + "t", encoding="utf-8")
+        if path.suffix == ".gz"
+        else open(path, mode, encoding="utf-8")
+    )
+
+
+def write_snapshot(
+    path: Path, evaluated_at: datetime, fetched: Sequence[FetchedSeries], definitions: Mapping[str, str]
+) -> None:
+    """Write atomically: a temporary file in the same directory, renamed over ``path`` when complete."""
+    document = {
+        "format": FORMAT,
+        "evaluated_at": _rfc3339(evaluated_at),
+        "created_by": f"slokit {__version__}",
+        "definitions": dict(definitions),
+        "objectives": {
+            f.query.key: {
+                "fingerprint": f.query.fingerprint,
+                "step_seconds": int(f.query.step.total_seconds()),
+                "start": _rfc3339(f.query.start),
+                "points": f.query.points,
+                "series": {role: _to_json(values) for role, values in f.series.items()},
+                "error": f.error,
+            }
+            for f in fetched
+        },
+    }
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=directory)
+    os.close(fd)
+    try:
+        with _open(Path(tmp), "w") as handle:
+            json.dump(document, handle, separators=(",", ":"), allow_nan=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _to_json(values: FloatArray) -> list[float | None]:
+    return [None if math.isnan(v) else v for v in values.tolist()]
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    fingerprint: str
+    step_seconds: int
+    start: datetime
+    points: int
+    series: dict[str, list[float | None]]
+    error: str | None
+
+
+class SnapshotSource:
+    """Replays a snapshot file; implements :class:`slokit.sources.base.Source`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            with _open(path, "r") as handle:
+                document = json.load(handle)
+        except FileNotFoundError:
+            raise UsageError(f"{path}: snapshot file not found") from None
+        except (OSError, ValueError, EOFError) as exc:
+            raise UsageError(f"{path}: not a readable slokit snapshot ({exc})") from None
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
+            raise UsageError(f"{path}: not a slokit snapshot (expected format {FORMAT!r})")
+        try:
+            self.evaluated_at = _parse_time(document["evaluated_at"])
+            self.definitions: dict[str, str] = dict(document.get("definitions", {}))
+            self.recorded = {
+                key: _Recorded(
+                    fingerprint=item["fingerprint"],
+                    step_seconds=int(item["step_seconds"]),
+                    start=_parse_time(item["start"]),
+                    points=int(item["points"]),
+                    series=item["series"],
+                    error=item.get("error"),
+                )
+                for key, item in document["objectives"].items()
+            }
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UsageError(f"{path}: snapshot is damaged ({exc!r})") from None
+
+    def close(self) -> None:
+        pass
+
+    def fetch(
+        self, queries: Sequence[SeriesQuery], on_done: Callable[[FetchedSeries], None] | None = None
+    ) -> list[FetchedSeries]:
+        results = []
+        for query in queries:
+            result = self._replay(query)
+            if on_done is not None:
+                on_done(result)
+            results.append(result)
+        return results
+
+    def _replay(self, query: SeriesQuery) -> FetchedSeries:
+        recorded = self.recorded.get(query.key)
+        if recorded is None:
+            return FetchedSeries(query, error=f"{query.key}: not in snapshot {self.path}")
+        if recorded.fingerprint != query.fingerprint:
+            return FetchedSeries(
+                query, error=f"{query.key}: SLI or step changed since snapshot {self.path} was recorded"
+            )
+        if recorded.error is not None:
+            return FetchedSeries(query, error=recorded.error)
+        offset = (query.start - recorded.start).total_seconds() / recorded.step_seconds
+        first = int(offset)
+        if offset != first or first < 0 or first + query.points > recorded.points:
+            return FetchedSeries(
+                query,
+                error=f"{query.key}: snapshot {self.path} covers {_rfc3339(recorded.start)} + "
+                f"{recorded.points} steps, not the range asked for",
+            )
+        series = {
+            role: np.array(values[first : first + query.points], dtype=np.float64)  # None -> NaN
+            for role, values in recorded.series.items()
+        }
+        return FetchedSeries(query, series=series)

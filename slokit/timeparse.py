@@ -1,0 +1,24 @@
+"""``--at``: an RFC 3339 timestamp or Unix seconds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from slokit.errors import UsageError
+
+
+def parse_at(text: str) -> datetime:
+    raw = text.strip()
+    try:
+        return datetime.fromtimestamp(float(raw), tz=UTC)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--at must be RFC 3339 (2026-11-01T00:00:00Z) or Unix seconds (got {text!r})"
+        ) from None
+    if moment.tzinfo is None:
+        raise UsageError(f"--at needs a timezone, e.g. 2026-11-01T00:00:00Z (got {text!r})")
+    return moment.astimezone(UTC)
