@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from slokit.errors import UsageError
 
@@ -90,7 +91,7 @@ def _number(name: str, raw: Any, kind: type[int] | type[float], minimum: float) 
     return value
 
 
-_FILE_KEYS = {"url", "headers", "ca_bundle", "verify_tls", "timeout", "retries", "concurrency"}
+_FILE_KEYS = {"url", "headers", "ca_bundle", "verify_tls", "timeout", "retries", "backoff", "concurrency"}
 
 
 def _from_file(path: Path) -> dict[str, Any]:
@@ -152,11 +153,14 @@ def load_prometheus_settings(
         verify_tls=True if verify_raw is None else _bool("verify_tls", str(verify_raw)),
         timeout=_number("timeout", pick(timeout, "PROMETHEUS_TIMEOUT", "timeout") or s.timeout, float, 0.1),
         retries=_number("retries", file.get("retries", s.retries), int, 0),
+        backoff=_number("backoff", file.get("backoff", s.backoff), float, 0),
         concurrency=_number(
             "concurrency", pick(concurrency, "CONCURRENCY", "concurrency") or s.concurrency, int, 1
         ),
     )
     REDACT.add(settings.token, settings.password)
+    if settings.url:
+        REDACT.add(urlsplit(settings.url).password)
     if settings.url is not None:
         settings = replace(settings, url=settings.url.rstrip("/"))
     return settings

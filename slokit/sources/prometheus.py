@@ -149,12 +149,17 @@ class PrometheusSource:
             return request()
         except PrometheusApiClientException as exc:
             raise QueryFailed(_describe_http_error(str(exc))) from None
+        except requests.exceptions.ConnectionError as exc:
+            # After the last retry a read timeout arrives wrapped as a ConnectionError.
+            if isinstance(exc, requests.exceptions.Timeout) or "Read timed out" in str(exc):
+                raise QueryFailed(
+                    f"Prometheus at {self.url} did not answer within {self.settings.timeout:g} s"
+                ) from None
+            raise QueryFailed(f"cannot connect to Prometheus at {self.url}: {_root_cause(exc)}") from None
         except requests.exceptions.Timeout:
             raise QueryFailed(
                 f"Prometheus at {self.url} did not answer within {self.settings.timeout:g} s"
             ) from None
-        except requests.exceptions.ConnectionError as exc:
-            raise QueryFailed(f"cannot connect to Prometheus at {self.url}: {_root_cause(exc)}") from None
         except (requests.exceptions.JSONDecodeError, json.JSONDecodeError, KeyError, TypeError):
             raise QueryFailed(
                 f"Prometheus at {self.url} sent a response that is not Prometheus API JSON"

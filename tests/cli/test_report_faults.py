@@ -1,0 +1,299 @@
+"""Faults a real Prometheus won't produce on demand, injected with pytest-httpserver.
+
+Each test runs ``slokit report`` against a fake server where one objective's query misbehaves and checks
+that the objective shows ``error`` (or ``no_data``), the healthy objective's figures are right, the exit
+code is 3 when anything failed, and no traceback or secret reaches the output.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from slokit.cli import run
+
+AT = "2026-11-01T00:00:00Z"
+TOKEN = "tok-3f9a77c1e2"
+PASSWORD = "pw-91bd0e5a"
+
+DEFINITIONS = """\
+apiVersion: slokit/v1
+service: shop
+owners:
+  operational: {team: ops}
+objectives:
+  - name: healthy
+    kind: operational
+    target: 99
+    sli:
+      ratio:
+        good: healthy_total{code="ok"}
+        total: healthy_total
+  - name: faulty
+    kind: operational
+    target: 99
+    sli:
+      ratio:
+        good: faulty_total{code="ok"}
+        total: faulty_total
+"""
+
+Handler = Callable[[Request], Response]
+
+
+def matrix(request: Request, per_step: float) -> Response:
+    """A Prometheus range answer with ``per_step`` events at every step of the requested range."""
+    start, end, step = (float(request.args[k]) for k in ("start", "end", "step"))
+    values = [[start + i * step, str(per_step)] for i in range(int((end - start) / step) + 1)]
+    body = {"status": "success", "data": {"resultType": "matrix", "result": [{"metric": {}, "values": values}]}}
+    return Response(json.dumps(body), content_type="application/json")
+
+
+def parse_step(request: Request) -> None:
+    # prometheus-api-client sends the step as a duration string; our fake needs seconds.
+    step = request.args["step"]
+    seconds = {"m": 60, "h": 3600, "s": 1}[step[-1]] * int(step[:-1])
+    request.args = request.args.copy()  # type: ignore[misc]
+    request.args["step"] = str(seconds)  # type: ignore[index]
+
+
+@pytest.fixture
+def fake(httpserver: HTTPServer, tmp_path: Path) -> Iterator[Callable[[Handler], list[str]]]:
+    """Install a handler for the faulty objective's queries; the healthy one gets 99 of 100 good per step."""
+    (tmp_path / "slo.yaml").write_text(DEFINITIONS)
+    (tmp_path / "slokit.yaml").write_text("prometheus: {retries: 2, backoff: 0.01, timeout: 1}\n")
+
+    def install(faulty: Handler) -> list[str]:
+        seen: list[str] = []
+
+        def dispatch(request: Request) -> Response:
+            parse_step(request)
+            query = request.args["query"]
+            seen.append(query)
+            if "healthy" in query:
+                return matrix(request, 99 if 'code="ok"' in query else 100)
+            return faulty(request)
+
+        httpserver.expect_request("/api/v1/query_range").respond_with_handler(dispatch)
+        return seen
+
+    yield install
+
+
+def report(httpserver_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict, str]:
+    code = run(
+        [
+            "report",
+            str(tmp_path / "slo.yaml"),
+            "--format",
+            "json",
+            "--at",
+            AT,
+            "--prometheus-url",
+            httpserver_url,
+            "--config",
+            str(tmp_path / "slokit.yaml"),
+        ]
+    )
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if out else {}, err
+
+
+@pytest.fixture(autouse=True)
+def secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLOKIT_PROMETHEUS_TOKEN", TOKEN)
+    monkeypatch.setenv("SLOKIT_PROMETHEUS_USER", "reporter")
+    monkeypatch.setenv("SLOKIT_PROMETHEUS_PASSWORD", PASSWORD)
+
+
+def by_name(document: dict) -> dict[str, dict]:
+    return {o["objective"]: o for o in document["objectives"]}
+
+
+def assert_healthy(document: dict) -> None:
+    healthy = by_name(document)["healthy"]
+    assert healthy["status"] == "warning"  # 1 % bad against a 1 % budget: all of it consumed... almost
+    assert healthy["sli"] == pytest.approx(0.99)
+    assert healthy["burn_rates"]["1h"] == pytest.approx(1.0)
+
+
+def assert_clean(out_and_err: str) -> None:
+    assert "Traceback" not in out_and_err
+    assert TOKEN not in out_and_err
+    assert PASSWORD not in out_and_err
+
+
+def url_of(httpserver: HTTPServer) -> str:
+    return httpserver.url_for("/").rstrip("/")
+
+
+def test_promql_error_names_the_objective_and_quotes_prometheus(
+    fake: Callable[[Handler], list[str]], httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    error = "1:10: parse error: unexpected character inside braces: '~'"
+    fake(
+        lambda _: Response(
+            json.dumps({"status": "error", "errorType": "bad_data", "error": error}),
+            status=400,
+            content_type="application/json",
+        )
+    )
+    code, document, err = report(url_of(httpserver), tmp_path, capsys)
+    assert code == 3
+    faulty = by_name(document)["faulty"]
+    assert faulty["status"] == "error"
+    assert faulty["sli"] is None
+    assert faulty["error"] == f"shop/faulty: Prometheus answered HTTP 400: {error}"
+    assert f"error: shop/faulty: Prometheus answered HTTP 400: {error}" in err.splitlines()
+    assert_healthy(document)
+    assert_clean(err + json.dumps(document))
+
+
+def empty(_: Request) -> Response:
+    body = {"status": "success", "data": {"resultType": "matrix", "result": []}}
+    return Response(json.dumps(body), content_type="application/json")
+
+
+def test_empty_result_is_no_data_not_an_error(
+    fake: Callable[[Handler], list[str]], httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake(empty)
+    code, document, err = report(url_of(httpserver), tmp_path, capsys)
+    assert code == 0
+    faulty = by_name(document)["faulty"]
+    assert faulty["status"] == "no_data"
+    assert (faulty["sli"], faulty["error_budget"]["remaining"], faulty["burn_rates"]["1h"]) == (None, None, None)
+    assert_healthy(document)
+    assert err == ""
+
+
+def test_invalid_json_is_an_error(
+    fake: Callable[[Handler], list[str]], httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake(lambda _: Response("<html>gateway says hi", content_type="application/json"))
+    code, document, err = report(url_of(httpserver), tmp_path, capsys)
+    assert code == 3
+    message = f"shop/faulty: Prometheus at {url_of(httpserver)} sent a response that is not Prometheus API JSON"
+    assert by_name(document)["faulty"]["error"] == message
+    assert err.splitlines() == [f"error: {message}"]
+    assert_healthy(document)
+    assert_clean(err)
+
+
+def test_500_and_503_are_retried_until_success(
+    fake: Callable[[Handler], list[str]], httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = iter([Response("boom", status=500), Response("busy", status=503)])
+
+    def flaky(request: Request) -> Response:
+        return next(answers, None) or matrix(request, 98 if 'code="ok"' in request.args["query"] else 100)
+
+    seen = fake(flaky)
+    code, document, err = report(url_of(httpserver), tmp_path, capsys)
+    assert code == 0, err
+    faulty = by_name(document)["faulty"]
+    assert faulty["status"] == "exhausted"  # 2 % bad against a 1 % budget
+    assert faulty["sli"] == pytest.approx(0.98)
+    assert faulty["error_budget"]["consumed"] == pytest.approx(2.0)
+    # the first faulty query was answered 500, 503, then 200: two retries on top of the two queries
+    assert sum("faulty" in q for q in seen) == 4
+    assert_healthy(document)
+
+
+def test_429_that_persists_is_an_error_after_retries(
+    fake: Callable[[Handler], list[str]], httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen = fake(lambda _: Response("rate limited", status=429))
+    code, document, err = report(url_of(httpserver), tmp_path, capsys)
+    assert code == 3
+    assert by_name(document)["faulty"]["error"] == "shop/faulty: Prometheus answered HTTP 429: rate limited"
+    assert sum("faulty" in q for q in seen) == 3  # the first try and 2 retries, then give up
+    assert_healthy(document)
+    assert_clean(err)
+
+
+def test_several_series_from_a_custom_query_asks_for_sum(
+    httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "slo.yaml").write_text(
+        DEFINITIONS.replace(
+            'good: faulty_total{code="ok"}\n        total: faulty_total',
+            "good_query: sum(increase(ok[{{ window }}]))\n        total_query: increase(all[{{ window }}])",
+        )
+    )
+    (tmp_path / "slokit.yaml").write_text("prometheus: {retries: 0}\n")
+
+    def dispatch(request: Request) -> Response:
+        parse_step(request)
+        query = request.args["query"]
+        if query.startswith("increase(all"):
+            body = {
+                "status": "success",
+                "data": {
+                    "resultType": "matrix",
+                    "result": [{"metric": {"i": "a"}, "values": []}, {"metric": {"i": "b"}, "values": []}],
+                },
+            }
+            return Response(json.dumps(body), content_type="application/json")
+        return matrix(request, 99 if 'code="ok"' in query or "ok[" in query else 100)
+
+    httpserver.expect_request("/api/v1/query_range").respond_with_handler(dispatch)
+    code, document, _ = report(url_of(httpserver), tmp_path, capsys)
+    assert code == 3
+    assert by_name(document)["faulty"]["error"] == (
+        "shop/faulty: total query returned 2 series, expected one; aggregate it with sum(): increase(all[5m])"
+    )
+    assert_healthy(document)
+
+
+def test_a_hang_past_the_timeout_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "slo.yaml").write_text(DEFINITIONS)
+    (tmp_path / "slokit.yaml").write_text("prometheus: {retries: 1, backoff: 0, timeout: 0.4}\n")
+
+    def dispatch(request: Request) -> Response:
+        parse_step(request)
+        if "faulty" in request.args["query"]:
+            time.sleep(1.0)
+        return matrix(request, 99 if 'code="ok"' in request.args["query"] else 100)
+
+    # threaded, so the hanging request does not hold up the healthy objective's queries
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.expect_request("/api/v1/query_range").respond_with_handler(dispatch)
+    server.start()
+    try:
+        started = time.perf_counter()
+        code, document, err = report(url_of(server), tmp_path, capsys)
+        elapsed = time.perf_counter() - started
+    finally:
+        server.clear()
+        server.stop()
+    assert code == 3
+    message = f"shop/faulty: Prometheus at {url_of(server)} did not answer within 0.4 s"
+    assert by_name(document)["faulty"]["error"] == message
+    assert err.splitlines() == [f"error: {message}"]
+    assert_healthy(document)
+    assert elapsed < 3.0  # two tries of 0.4 s, not the server's full second each
+
+
+def test_connection_refused_fails_every_objective_without_leaking_credentials(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "slo.yaml").write_text(DEFINITIONS)
+    (tmp_path / "slokit.yaml").write_text("prometheus: {retries: 1, backoff: 0}\n")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://reporter:{PASSWORD}@127.0.0.1:{port}"
+    code, document, err = report(url, tmp_path, capsys)
+    assert code == 3
+    expected = f"cannot connect to Prometheus at http://***@127.0.0.1:{port}: connection refused"
+    assert [o["error"] for o in document["objectives"]] == [f"shop/healthy: {expected}", f"shop/faulty: {expected}"]
+    assert [o["status"] for o in document["objectives"]] == ["error", "error"]
+    assert_clean(err + json.dumps(document))
