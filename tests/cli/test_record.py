@@ -64,8 +64,10 @@ def test_changed_sli_is_not_replayed_from_an_old_snapshot(
     slo = tmp_path / "slo.yaml"
     slo.write_text(DEFINITIONS)
     snapshot = tmp_path / "snap.json"
-    assert run(["record", str(slo), "-o", str(snapshot), "--at", AT, "--prometheus-url", serve(httpserver)]) == 0
-    slo.write_text(DEFINITIONS.replace("healthy_total{code=\"ok\"}", "healthy_total{code=\"2xx\"}"))
+    assert (
+        run(["record", str(slo), "-o", str(snapshot), "--at", AT, "--prometheus-url", serve(httpserver)]) == 0
+    )
+    slo.write_text(DEFINITIONS.replace('healthy_total{code="ok"}', 'healthy_total{code="2xx"}'))
     capsys.readouterr()
     assert run(["report", str(slo), "--snapshot", str(snapshot)]) == 3
     out, err = capsys.readouterr()
@@ -80,7 +82,9 @@ def test_report_at_another_time_within_the_snapshot_slices_it(
     slo = tmp_path / "slo.yaml"
     slo.write_text(DEFINITIONS)
     snapshot = tmp_path / "snap.json"
-    assert run(["record", str(slo), "-o", str(snapshot), "--at", AT, "--prometheus-url", serve(httpserver)]) == 0
+    assert (
+        run(["record", str(slo), "-o", str(snapshot), "--at", AT, "--prometheus-url", serve(httpserver)]) == 0
+    )
     capsys.readouterr()
     assert run(["report", str(slo), "--snapshot", str(snapshot), "--at", "2026-10-31T00:00:00Z"]) == 3
     out, err = capsys.readouterr()

@@ -52,7 +52,10 @@ def matrix(request: Request, per_step: float) -> Response:
     """A Prometheus range answer with ``per_step`` events at every step of the requested range."""
     start, end, step = (float(request.args[k]) for k in ("start", "end", "step"))
     values = [[start + i * step, str(per_step)] for i in range(int((end - start) / step) + 1)]
-    body = {"status": "success", "data": {"resultType": "matrix", "result": [{"metric": {}, "values": values}]}}
+    body = {
+        "status": "success",
+        "data": {"resultType": "matrix", "result": [{"metric": {}, "values": values}]},
+    }
     return Response(json.dumps(body), content_type="application/json")
 
 
@@ -135,7 +138,10 @@ def url_of(httpserver: HTTPServer) -> str:
 
 
 def test_promql_error_names_the_objective_and_quotes_prometheus(
-    fake: Callable[[Handler], list[str]], httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    fake: Callable[[Handler], list[str]],
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     error = "1:10: parse error: unexpected character inside braces: '~'"
     fake(
@@ -162,25 +168,37 @@ def empty(_: Request) -> Response:
 
 
 def test_empty_result_is_no_data_not_an_error(
-    fake: Callable[[Handler], list[str]], httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    fake: Callable[[Handler], list[str]],
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     fake(empty)
     code, document, err = report(url_of(httpserver), tmp_path, capsys)
     assert code == 0
     faulty = by_name(document)["faulty"]
     assert faulty["status"] == "no_data"
-    assert (faulty["sli"], faulty["error_budget"]["remaining"], faulty["burn_rates"]["1h"]) == (None, None, None)
+    assert (faulty["sli"], faulty["error_budget"]["remaining"], faulty["burn_rates"]["1h"]) == (
+        None,
+        None,
+        None,
+    )
     assert_healthy(document)
     assert err == ""
 
 
 def test_invalid_json_is_an_error(
-    fake: Callable[[Handler], list[str]], httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    fake: Callable[[Handler], list[str]],
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     fake(lambda _: Response("<html>gateway says hi", content_type="application/json"))
     code, document, err = report(url_of(httpserver), tmp_path, capsys)
     assert code == 3
-    message = f"shop/faulty: Prometheus at {url_of(httpserver)} sent a response that is not Prometheus API JSON"
+    message = (
+        f"shop/faulty: Prometheus at {url_of(httpserver)} sent a response that is not Prometheus API JSON"
+    )
     assert by_name(document)["faulty"]["error"] == message
     assert err.splitlines() == [f"error: {message}"]
     assert_healthy(document)
@@ -188,7 +206,10 @@ def test_invalid_json_is_an_error(
 
 
 def test_500_and_503_are_retried_until_success(
-    fake: Callable[[Handler], list[str]], httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    fake: Callable[[Handler], list[str]],
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     answers = iter([Response("boom", status=500), Response("busy", status=503)])
 
@@ -208,7 +229,10 @@ def test_500_and_503_are_retried_until_success(
 
 
 def test_429_that_persists_is_an_error_after_retries(
-    fake: Callable[[Handler], list[str]], httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    fake: Callable[[Handler], list[str]],
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     seen = fake(lambda _: Response("rate limited", status=429))
     code, document, err = report(url_of(httpserver), tmp_path, capsys)
@@ -294,6 +318,9 @@ def test_connection_refused_fails_every_objective_without_leaking_credentials(
     code, document, err = report(url, tmp_path, capsys)
     assert code == 3
     expected = f"cannot connect to Prometheus at http://***@127.0.0.1:{port}: connection refused"
-    assert [o["error"] for o in document["objectives"]] == [f"shop/healthy: {expected}", f"shop/faulty: {expected}"]
+    assert [o["error"] for o in document["objectives"]] == [
+        f"shop/healthy: {expected}",
+        f"shop/faulty: {expected}",
+    ]
     assert [o["status"] for o in document["objectives"]] == ["error", "error"]
     assert_clean(err + json.dumps(document))

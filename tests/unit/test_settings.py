@@ -11,7 +11,8 @@ from slokit.settings import Redactor, load_prometheus_settings, parse_header, re
 def test_cli_beats_environment_beats_file(tmp_path: Path) -> None:
     config = tmp_path / "slokit.yaml"
     config.write_text(
-        "prometheus:\n  url: http://file:9090\n  timeout: 5\n  concurrency: 2\n  headers: {X-Scope-OrgID: from-file}\n"
+        "prometheus:\n  url: http://file:9090\n  timeout: 5\n  concurrency: 2\n"
+        "  headers: {X-Scope-OrgID: from-file}\n"
     )
     env = {"SLOKIT_PROMETHEUS_URL": "http://env:9090", "SLOKIT_PROMETHEUS_TIMEOUT": "7"}
     s = load_prometheus_settings(config=config, env=env)
@@ -28,7 +29,8 @@ def test_secrets_come_from_the_environment_only(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="secrets belong in SLOKIT_PROMETHEUS_TOKEN/_PASSWORD"):
         load_prometheus_settings(config=config, env={})
     s = load_prometheus_settings(
-        url="http://x", env={"SLOKIT_PROMETHEUS_TOKEN": "t0ken-value", "SLOKIT_PROMETHEUS_PASSWORD": "pw-value"}
+        url="http://x",
+        env={"SLOKIT_PROMETHEUS_TOKEN": "t0ken-value", "SLOKIT_PROMETHEUS_PASSWORD": "pw-value"},
     )
     assert s.secrets == ("t0ken-value", "pw-value")
     assert "t0ken-value" not in repr(s) and "pw-value" not in repr(s)
@@ -37,7 +39,10 @@ def test_secrets_come_from_the_environment_only(tmp_path: Path) -> None:
 def test_tls_verification_is_on_unless_asked_off() -> None:
     assert load_prometheus_settings(url="https://x", env={}).verify_tls is True
     assert load_prometheus_settings(url="https://x", insecure=True, env={}).verify_tls is False
-    assert load_prometheus_settings(url="https://x", env={"SLOKIT_PROMETHEUS_VERIFY_TLS": "false"}).verify_tls is False
+    assert (
+        load_prometheus_settings(url="https://x", env={"SLOKIT_PROMETHEUS_VERIFY_TLS": "false"}).verify_tls
+        is False
+    )
 
 
 @pytest.mark.parametrize("raw", ["no colon", ": empty name", "Bad Name: x"])
@@ -55,7 +60,9 @@ def test_unknown_settings_keys_are_refused(tmp_path: Path) -> None:
 
 def test_redaction() -> None:
     assert redact_url("https://u:p@host:9090/x") == "https://***@host:9090/x"
-    assert redact_url("see http://token@host/ and https://a:b@c/") == "see http://***@host/ and https://***@c/"
+    assert (
+        redact_url("see http://token@host/ and https://a:b@c/") == "see http://***@host/ and https://***@c/"
+    )
     redactor = Redactor()
     redactor.add("s3cret-token", None, "")
     assert redactor("Authorization: Bearer s3cret-token at https://me:pw@h/") == (

@@ -26,7 +26,14 @@ def test_bad_selector() -> None:
 
 def test_custom_queries_get_the_step_for_the_window_placeholder() -> None:
     got = queries(
-        sli({"ratio": {"bad_query": "sum(increase(e[{{window}}]))", "total_query": "sum(rate(t[{{ window }}]))*300"}}),
+        sli(
+            {
+                "ratio": {
+                    "bad_query": "sum(increase(e[{{window}}]))",
+                    "total_query": "sum(rate(t[{{ window }}]))*300",
+                }
+            }
+        ),
         FIVE,
     )
     assert got == {"bad": "sum(increase(e[5m]))", "total": "sum(rate(t[5m]))*300"}
@@ -73,5 +80,7 @@ def test_with_matcher(selector: str, suffix: str, matcher: str | None, expected:
         (0.3, ["garbage"], None),
     ],
 )
-def test_match_le_compares_numbers_not_strings(threshold: float, values: list[str], expected: str | None) -> None:
+def test_match_le_compares_numbers_not_strings(
+    threshold: float, values: list[str], expected: str | None
+) -> None:
     assert match_le(threshold, values) == expected
