@@ -96,15 +96,19 @@ def load_file(path: FsPath) -> tuple[LoadedService | None, list[Problem]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        return None, [Problem(name, line, "", "not a UTF-8 text file")]
+        return None, [Problem(name, line, "", f"not a UTF-8 text file (byte 0x{raw[exc.start]:02x})")]
     try:
         doc = load_document(text)
     except YamlProblem as exc:
         return None, [Problem(name, exc.line, "", exc.message)]
     if not isinstance(doc.data, dict):
-        got = type(doc.data).__name__ if doc.data is not None else "null"
         return None, [
-            Problem(name, 1, "", f"must be a mapping with apiVersion, service and objectives (got {got})")
+            Problem(
+                name,
+                doc.line_of(()),
+                "",
+                f"must be a mapping with apiVersion, service and objectives (got {_got(doc.data)})",
+            )
         ]
     try:
         spec = ServiceSpec.model_validate(doc.data)
@@ -149,6 +153,9 @@ def _message(path: Path, err: Any) -> str:
     if kind == "extra_forbidden":
         hint = _close_key(path)
         return f"unknown field; did you mean '{hint}'?" if hint else _unknown_field(path)
+    if kind == "value_error" and str(err["msg"]).startswith("value is not a valid email address"):
+        reason = str(ctx.get("reason", "")).rstrip(".")
+        return f"must be an email address (got {got}): {reason[:1].lower()}{reason[1:]}"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     if kind == "literal_error":
@@ -158,7 +165,7 @@ def _message(path: Path, err: Any) -> str:
         return f"must be {noun} (got {got})"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"must be a mapping (got {got})"
-    if kind == "too_short":
+    if kind in ("too_short", "string_too_short"):
         return "must not be empty"
     if kind == "greater_than":
         return f"must be above {ctx['gt']} (got {got})"
@@ -166,6 +173,8 @@ def _message(path: Path, err: Any) -> str:
 
 
 def _got(value: Any) -> str:
+    if value is None or isinstance(value, bool):  # as the file spells them, not as Python does
+        return "null" if value is None else str(value).lower()
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):

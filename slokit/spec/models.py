@@ -44,7 +44,8 @@ MAX_WINDOW = timedelta(days=400)
 def _number(value: Any) -> Any:
     # YAML gives bool for `yes`/`true`, and pydantic's lax mode would read "99.9" or True as numbers.
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"must be a number (got {value!r})")
+        got = "null" if value is None else str(value).lower() if isinstance(value, bool) else repr(value)
+        raise ValueError(f"must be a number (got {got})")
     return value
 
 
@@ -143,19 +144,17 @@ class Owners(Spec):
         return owner
 
 
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"must be an IANA name like UTC or Europe/Berlin (got {value!r})") from None
+    return value
+
+
 class CalendarWindow(Spec):
     calendar: Literal["month", "week", "quarter"]
-    timezone: str = "UTC"
-
-    @model_validator(mode="after")
-    def _known_timezone(self) -> CalendarWindow:
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"timezone must be an IANA name like UTC or Europe/Berlin (got {self.timezone!r})"
-            ) from None
-        return self
+    timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
 
     def __str__(self) -> str:
         return f"calendar {self.calendar} ({self.timezone})"

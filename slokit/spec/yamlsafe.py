@@ -89,6 +89,14 @@ def _problem_from(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
     if "\t" in source_line[: len(source_line) - len(source_line.lstrip())] or "'\\t'" in problem:
         return YamlProblem(line, "tab character in indentation: YAML indents with spaces")
     context = f" {exc.context}" if exc.context else ""
+    start = exc.context_mark.line + 1 if exc.context_mark is not None else None
+    if start is not None and start != line:
+        if mark is not None and not text[mark.index :].strip():
+            # The file ended inside an unclosed `[`, `{` or quote: the line that opened it is the one to fix.
+            line = start
+        else:
+            context += f" (started at line {start})"
+    line = max(1, min(line, len(lines)))
     return YamlProblem(line, f"invalid YAML: {problem}{context}".strip())
 
 
@@ -97,10 +105,15 @@ class _Builder:
         self.doc = doc
         self.constructor = yaml.constructor.SafeConstructor()
         self.seen: set[int] = set()
+        self.open: set[int] = set()  # the nodes being built: an alias to one of them is a cycle
         self.repeats = 0
 
     def build(self, node: Node, path: Path, depth: int = 0) -> Any:
         line = node.start_mark.line + 1
+        if id(node) in self.open:
+            raise YamlProblem(
+                self.doc.lines.get(path, line), "recursive alias: refers to a value that contains it"
+            )
         if depth > MAX_DEPTH:
             raise YamlProblem(line, f"nested more than {MAX_DEPTH} levels deep")
         if id(node) in self.seen:
@@ -114,10 +127,14 @@ class _Builder:
             raise YamlProblem(line, f"YAML tag {tag} is not allowed")
         if isinstance(node, ScalarNode):
             return self.constructor.construct_object(node)
-        if isinstance(node, SequenceNode):
-            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        assert isinstance(node, MappingNode)
-        return self._mapping(node, path, depth)
+        self.open.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+            assert isinstance(node, MappingNode)
+            return self._mapping(node, path, depth)
+        finally:
+            self.open.discard(id(node))
 
     def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
@@ -134,7 +151,7 @@ class _Builder:
             if not isinstance(key, str):  # `yes:` or `1:` would reach pydantic as a bool or int key
                 raise YamlProblem(line, f"mapping key {key!r} must be a string (quote it)")
             if key in first_line:
-                where = ".".join(_render(path)) or "top level"
+                where = format_path(path) or "top level"
                 raise YamlProblem(line, f"duplicate key {key!r} in {where} (first at line {first_line[key]})")
             first_line[key] = line
             self.doc.lines[(*path, key)] = line
@@ -154,10 +171,6 @@ class _Builder:
             for key, item in value.items():
                 merged.setdefault(key, item)
         return merged
-
-
-def _render(path: Path) -> list[str]:
-    return [f"[{p}]" if isinstance(p, int) else str(p) for p in path]
 
 
 def format_path(path: Path) -> str:
