@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from slokit import __version__
-from slokit.errors import ExitCode, SlokitError
+from slokit.errors import DefinitionError, ExitCode, SlokitError
 
 if TYPE_CHECKING:
     from slokit.report.model import Report, Selection
@@ -299,8 +299,10 @@ def run(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         from slokit.settings import REDACT
 
+        # Definition problems start with FILE:LINE:, which editors and CI annotate; keep those bare.
+        prefix = "" if isinstance(exc, DefinitionError) else "error: "
         for line in exc.lines():
-            typer.echo(REDACT(f"error: {line}" if not _is_located(line) else line), err=True)
+            typer.echo(REDACT(prefix + line), err=True)
         return int(exc.exit_code)
     except typer.TyperException as exc:  # bad options or arguments, reported by typer's own parser
         show = getattr(exc, "show", None)
@@ -315,11 +317,6 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return int(result) if isinstance(result, int) else ExitCode.OK
-
-
-def _is_located(line: str) -> bool:
-    # Definition problems already start with FILE:LINE:, which editors and CI annotate; keep them bare.
-    return ".y" in line.split(":", 1)[0]
 
 
 def main() -> None:

@@ -295,11 +295,6 @@ def test_missing_path(capsys: pytest.CaptureFixture[str]) -> None:
     assert (code, out, err) == (2, "", "error: does/not/exist: no such file or directory\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli._is_located takes any message whose first field contains '.y' for FILE:LINE and drops "
-    "the 'error: ' prefix",
-)
 def test_missing_yaml_file_is_an_error_line(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _validate(capsys, "nosuch.yaml")
     assert (code, out, err) == (2, "", "error: nosuch.yaml: no such file or directory\n")
