@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from slokit.durations import format_duration
-from slokit.engine import ObjectiveResult, Policy, Status
+from slokit.engine import Incident, ObjectiveResult, Policy, Status
 from slokit.errors import ExitCode
 from slokit.spec.loader import LoadedService
-from slokit.spec.models import CalendarWindow, Kind
+from slokit.spec.models import KINDS, CalendarWindow, Kind
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,44 @@ class ObjectiveReport:
         )
 
 
+STATUSES: tuple[Status, ...] = ("exhausted", "warning", "error", "no_data", "ok")  # worst news first
+_FREEZING: dict[str, tuple[Status, ...]] = {
+    "exhausted": ("exhausted",),
+    "warning": ("exhausted", "warning"),
+    "never": (),
+}
+
+
+def counts(objectives: Iterable[ObjectiveReport]) -> dict[Status, int]:
+    """Objectives per status, in :data:`STATUSES` order, every status present (0 when none)."""
+    found = Counter(o.status for o in objectives)
+    return {status: found[status] for status in STATUSES}
+
+
+def freezes_releases(item: ObjectiveReport) -> bool:
+    """Whether the error-budget policy stops feature releases for this objective's service."""
+    return item.status in _FREEZING[item.policy.freeze_on]
+
+
+@dataclass(frozen=True)
+class TeamSection:
+    """One team's objectives: the operational ones for DevOps, the application ones for the software team."""
+
+    kind: Kind
+    team: str
+    objectives: tuple[ObjectiveReport, ...]
+
+    @property
+    def counts(self) -> dict[Status, int]:
+        return counts(self.objectives)
+
+
+@dataclass(frozen=True)
+class PostmortemDue:
+    objective: ObjectiveReport
+    incident: Incident
+
+
 @dataclass(frozen=True)
 class Report:
     evaluated_at: datetime
@@ -87,3 +127,27 @@ class Report:
     def exit_code(self) -> ExitCode:
         """3 when the data source failed for any objective: the report is incomplete."""
         return ExitCode.SOURCE if any(o.status == "error" for o in self.objectives) else ExitCode.OK
+
+    @property
+    def counts(self) -> dict[Status, int]:
+        return counts(self.objectives)
+
+    def sections(self) -> list[TeamSection]:
+        """Per team, operational teams first, then application teams, each in name order."""
+        grouped: dict[tuple[int, str], list[ObjectiveReport]] = {}
+        for item in self.objectives:
+            grouped.setdefault((KINDS.index(item.kind), item.team), []).append(item)
+        return [
+            TeamSection(KINDS[kind], team, tuple(items)) for (kind, team), items in sorted(grouped.items())
+        ]
+
+    def frozen(self) -> list[ObjectiveReport]:
+        """Objectives whose policy freezes feature releases right now."""
+        return [o for o in self.objectives if freezes_releases(o)]
+
+    def postmortems(self) -> list[PostmortemDue]:
+        """Incidents over their objective's ``postmortem_over`` share, largest first."""
+        due = [
+            PostmortemDue(o, i) for o in self.objectives for i in o.result.incidents if i.postmortem_required
+        ]
+        return sorted(due, key=lambda d: d.incident.budget_share, reverse=True)

@@ -1,0 +1,67 @@
+"""The jinja2 environment for the markdown and HTML reports.
+
+Templates are looked up in ``--templates DIR`` first (a file there overrides the bundled one of the same
+name), then in the bundled ``report_templates/``: package data inside an installed wheel, the repository's
+top-level folder in a source checkout. HTML templates are autoescaped; markdown ones escape through the
+``md`` filter instead, since HTML escaping would garble a markdown table.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+import jinja2
+
+from slokit.report import fmt
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def bundled_dir() -> Path:
+    packaged = Path(str(files("slokit"))) / "report_templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "report_templates"
+
+
+def md_escape(value: object) -> str:
+    """Text safe inside a markdown table cell: no pipes, no markup, no HTML, one line."""
+    text = " ".join(str(value).split())
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+@cache
+def environment(templates: Path | None = None) -> jinja2.Environment:
+    search = [str(templates)] if templates else []
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([*search, str(bundled_dir())]),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        md=md_escape,
+        percent=fmt.percent,
+        budget_percent=fmt.budget_percent,
+        count=fmt.count,
+        burn=fmt.burn,
+        duration=fmt.duration,
+        status=fmt.status,
+    )
+    env.globals.update(fmt=fmt)
+    return env
+
+
+def render(name: str, templates: Path | None = None, **context: object) -> str:
+    try:
+        return environment(templates).get_template(name).render(**context)
+    except jinja2.TemplateNotFound:
+        from slokit.errors import UsageError
+
+        where = f"{templates} or the bundled templates" if templates else "the bundled templates"
+        raise UsageError(f"template {name} not found in {where}") from None
