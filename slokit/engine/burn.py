@@ -48,7 +48,7 @@ def burn_rates(
     for window in windows:
         if window in out:
             continue
-        good, bad, _ = block.sums(block.first_step_after(at_ns - to_ns(window)))
+        good, bad = block.sums(block.first_step_after(at_ns - to_ns(window)))
         out[window] = ratio(bad, good + bad) / error_budget_ratio
     return out
 

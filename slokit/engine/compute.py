@@ -15,6 +15,7 @@ definition does not take down the report; a naive ``at`` is a caller bug and rai
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from slokit.engine.burn import (
     time_to_exhaustion,
     to_ns,
 )
-from slokit.engine.events import EventBlock, IntArray, build_block, ratio
+from slokit.engine.events import EventBlock, IntArray, ObjectArray, build_block, ratio
 from slokit.engine.incidents import IncidentSpans, burning_steps, find_incidents
 from slokit.engine.inputs import CalendarWindow, FloatArray, ObjectiveInput
 from slokit.engine.results import (
@@ -65,6 +66,27 @@ class _Group:
     step: timedelta
     ts_ns: IntArray
     members: list[_Prepared] = field(default_factory=list)
+    _datetimes: tuple[ObjectArray, ObjectArray] | None = None
+
+    def step_datetimes(self) -> tuple[ObjectArray, ObjectArray]:
+        """Aware UTC datetimes of every step's start and end, built once per time axis.
+
+        Incidents pick their bounds from these by index: converting the (at most ``n``) axis values
+        once is far cheaper than one conversion per incident when noisy series have thousands.
+        """
+        if self._datetimes is None:
+            ends = self.ts_ns.view("datetime64[ns]").astype("datetime64[us]").astype(object)
+            starts = (
+                (self.ts_ns - to_ns(self.step)).view("datetime64[ns]").astype("datetime64[us]").astype(object)
+            )
+            self._datetimes = (_aware(ends), _aware(starts))
+        return self._datetimes
+
+
+def _aware(naive: ObjectArray) -> ObjectArray:
+    out = np.empty(naive.shape, dtype=object)
+    out[:] = [d.replace(tzinfo=UTC) for d in naive.tolist()]
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +190,8 @@ def _evaluate_block(members: list[_Prepared], group: _Group, at: datetime, end: 
     timeslices = np.array([o.timeslices for o in objectives])
     starts = block.first_step_after(np.array([to_ns(s.start - _EPOCH) for s in spans], dtype=np.int64))
 
-    good, bad, data_steps = block.sums(starts)
+    good, bad = block.sums(starts)
+    seen = block.any_in_window(starts, block.valid)
     total = good + bad
     has_data = total > 0
     slices = np.floor(length_s / step.total_seconds())
@@ -194,7 +217,7 @@ def _evaluate_block(members: list[_Prepared], group: _Group, at: datetime, end: 
         sli=ratio(good, total).tolist(),
         good=good.tolist(),
         bad=bad.tolist(),
-        data_steps=data_steps.tolist(),
+        seen=seen.tolist(),
         allowed=allowed.tolist(),
         remaining=remaining.tolist(),
         remaining_events=remaining_events.tolist(),
@@ -203,7 +226,7 @@ def _evaluate_block(members: list[_Prepared], group: _Group, at: datetime, end: 
         day_error_ratio=day.tolist(),
         burns={w: v.tolist() for w, v in burns.items()},
     )
-    incident_rows = _incidents(incidents, block, step, numbers.allowed, objectives)
+    incident_rows = _incidents(incidents, group, allowed, objectives)
     return [
         _assemble(
             row,
@@ -225,7 +248,7 @@ class _Numbers:
     sli: list[float]
     good: list[float]
     bad: list[float]
-    data_steps: list[int]
+    seen: list[bool]
     allowed: list[float]
     remaining: list[float]
     remaining_events: list[float]
@@ -259,34 +282,27 @@ def _series(
 
 
 def _incidents(
-    spans: IncidentSpans,
-    block: EventBlock,
-    step: timedelta,
-    allowed: list[float],
-    objectives: list[ObjectiveInput],
+    spans: IncidentSpans, group: _Group, allowed: FloatArray, objectives: list[ObjectiveInput]
 ) -> list[tuple[Incident, ...]]:
-    per_row: list[list[Incident]] = [[] for _ in objectives]
-    step_ns = to_ns(step)
-    first_ns = block.ts_ns[spans.first].tolist()
-    last_ns = block.ts_ns[spans.last].tolist()
-    for row, start_ns, end_ns, bad in zip(
-        spans.row.tolist(), first_ns, last_ns, spans.bad_events.tolist(), strict=True
-    ):
-        share = bad / allowed[row] if allowed[row] > 0 else math.inf
-        per_row[row].append(
-            Incident(
-                start=_datetime(start_ns - step_ns),
-                end=_datetime(end_ns),
-                bad_events=bad,
-                budget_share=share,
-                postmortem_required=share * 100.0 > objectives[row].policy.postmortem_over,
-            )
+    if spans.row.size == 0:
+        return [() for _ in objectives]
+    ends, starts = group.step_datetimes()
+    # Incidents only exist in windows with bad events, so ``allowed`` is positive for their rows.
+    share = spans.bad_events / allowed[spans.row]
+    postmortem_over = np.array([o.policy.postmortem_over for o in objectives])
+    required = share * 100.0 > postmortem_over[spans.row]
+    incidents = list(
+        map(
+            Incident,
+            starts[spans.first].tolist(),
+            ends[spans.last].tolist(),
+            spans.bad_events.tolist(),
+            share.tolist(),
+            required.tolist(),
         )
-    return [tuple(items) for items in per_row]
-
-
-def _datetime(ns: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=ns // 1000)
+    )
+    bounds = np.searchsorted(spans.row, np.arange(len(objectives) + 1)).tolist()
+    return [tuple(incidents[lo:hi]) for lo, hi in itertools.pairwise(bounds)]
 
 
 def _assemble(
@@ -323,7 +339,7 @@ def _assemble(
             remaining_events=numbers.remaining_events[row],
             remaining_minutes=numbers.remaining_minutes[row],
         )
-    seen = numbers.data_steps[row] > 0
+    seen = numbers.seen[row]
     good = numbers.good[row] if seen else None
     bad = numbers.bad[row] if seen else None
     return ObjectiveResult(

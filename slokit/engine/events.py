@@ -28,6 +28,7 @@ from slokit.engine.inputs import FloatArray
 
 IntArray: TypeAlias = npt.NDArray[np.int64]
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
+ObjectArray: TypeAlias = npt.NDArray[np.object_]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -45,7 +46,6 @@ class EventBlock:
     valid: BoolArray
     cs_good: FloatArray
     cs_bad: FloatArray
-    cs_data: npt.NDArray[np.int32]
 
     @property
     def rows(self) -> IntArray:
@@ -55,21 +55,35 @@ class EventBlock:
         """Index of the first step ending after ``since_ns``: where a ``(since, at]`` window starts."""
         return np.asarray(np.searchsorted(self.ts_ns, since_ns, side="right"), dtype=np.int64)
 
-    def sums(self, start: int | IntArray) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int32]]:
-        """Good, bad and data-step counts per row over steps ``[start, end)``; ``start`` scalar or per row."""
+    def sums(self, start: int | IntArray) -> tuple[FloatArray, FloatArray]:
+        """Good and bad events per row over steps ``[start, end)``; ``start`` is scalar or per row."""
         start_idx = np.minimum(np.asarray(start, dtype=np.int64), self.end)
         if start_idx.ndim == 0:
             return (
                 self.cs_good[:, self.end] - self.cs_good[:, start_idx],
                 self.cs_bad[:, self.end] - self.cs_bad[:, start_idx],
-                self.cs_data[:, self.end] - self.cs_data[:, start_idx],
             )
         rows = self.rows
         return (
             self.cs_good[:, self.end] - self.cs_good[rows, start_idx],
             self.cs_bad[:, self.end] - self.cs_bad[rows, start_idx],
-            self.cs_data[:, self.end] - self.cs_data[rows, start_idx],
         )
+
+    def any_in_window(self, starts: IntArray, values: BoolArray) -> BoolArray:
+        """``values[r, starts[r]:end].any()`` per row, one slice per distinct start (usually one)."""
+        out = np.zeros(values.shape[0], dtype=bool)
+        for start in np.unique(starts).tolist():
+            rows = starts == start
+            out[rows] = values[rows, start : self.end].any(axis=1)
+        return out
+
+    def clear_before(self, starts: IntArray, values: BoolArray) -> BoolArray:
+        """``values`` restricted to steps ``[starts[r], end)`` of each row (in place)."""
+        values[:, self.end :] = False
+        for start in np.unique(starts).tolist():
+            if start > 0:
+                values[starts == start, :start] = False
+        return values
 
 
 def _prefix_sum(values: FloatArray) -> FloatArray:
@@ -83,15 +97,16 @@ def build_block(
 ) -> EventBlock:
     good = np.stack(goods).astype(np.float64, copy=False)
     total = np.stack(totals).astype(np.float64, copy=False)
-    valid = np.isfinite(good) & np.isfinite(total)
+    valid = np.isfinite(good)
+    valid &= np.isfinite(total)
+    invalid = ~valid
     # Cleaning in place keeps the block at a handful of c x n arrays (memory is the bench's limit).
+    np.copyto(total, 0.0, where=invalid)
+    np.copyto(good, 0.0, where=invalid)
     np.maximum(total, 0.0, out=total)
-    np.clip(good, 0.0, total, out=good)
-    good[~valid] = 0.0
-    total[~valid] = 0.0
+    np.minimum(good, total, out=good)
+    np.maximum(good, 0.0, out=good)
     bad = np.subtract(total, good, out=total)
-    data = np.zeros((valid.shape[0], valid.shape[1] + 1), dtype=np.int32)
-    np.cumsum(valid, axis=1, dtype=np.int32, out=data[:, 1:])
     return EventBlock(
         ts_ns=ts_ns,
         end=end,
@@ -100,7 +115,6 @@ def build_block(
         valid=valid,
         cs_good=_prefix_sum(good),
         cs_bad=_prefix_sum(bad),
-        cs_data=data,
     )
 
 

@@ -36,22 +36,19 @@ class IncidentSpans:
 
 
 def burning_steps(block: EventBlock, error_budget_ratio: FloatArray, starts: IntArray) -> BoolArray:
-    total = block.good + block.bad
-    burning = block.bad > error_budget_ratio[:, None] * total
-    burning &= total > 0
-    cols = np.arange(burning.shape[1])
-    burning &= (cols >= starts[:, None]) & (cols < block.end)
-    return burning
+    # bad > r * (good + bad)  <=>  bad > good * r / (1 - r); strict, so a step without events never burns.
+    odds = error_budget_ratio / (1.0 - error_budget_ratio)
+    burning = block.bad > block.good * odds[:, None]
+    return block.clear_before(starts, burning)
 
 
 def find_incidents(block: EventBlock, burning: BoolArray, step: timedelta) -> IncidentSpans:
     rows_n, cols_n = burning.shape
     edges = np.zeros((rows_n, cols_n + 2), dtype=np.int8)
     edges[:, 1:-1] = burning
-    change = np.diff(edges, axis=1)
-    run_row, run_first = np.nonzero(change == 1)
-    _, run_stop = np.nonzero(change == -1)  # exclusive; pairs with run_first in row-major order
-    run_last = run_stop - 1
+    # Row-major order alternates the edges of each run: up (first step), down (one past the last).
+    edge_row, edge_col = np.nonzero(np.diff(edges, axis=1))
+    run_row, run_first, run_last = edge_row[0::2], edge_col[0::2], edge_col[1::2] - 1
 
     if run_row.size == 0:
         empty = np.zeros(0, dtype=np.int64)
