@@ -174,6 +174,16 @@ def _span(objective: ObjectiveInput, at: datetime) -> _Span:
     return _Span(at - objective.window, objective.window, None)
 
 
+def error_budget_ratio(target: float) -> float:
+    """``1 - target``, rounded to 12 significant digits.
+
+    In binary floating point ``1 - 0.9999`` is ``9.9999999999989e-05``: an error ratio of exactly
+    0.01 % would then burn at 1.0000000000001x, and count as an incident. Targets have a handful of
+    digits, so rounding recovers the intended ratio without touching real precision.
+    """
+    return float(f"{1.0 - target:.12g}")
+
+
 def _optional(value: float) -> float | None:
     return None if math.isnan(value) else value
 
@@ -185,7 +195,7 @@ def _evaluate_block(members: list[_Prepared], group: _Group, at: datetime, end: 
     at_ns = to_ns(at - _EPOCH)
 
     spans = [_span(o, at) for o in objectives]
-    budget_ratio = np.array([1.0 - o.target for o in objectives])
+    budget_ratio = np.array([error_budget_ratio(o.target) for o in objectives])
     length_s = np.array([s.length.total_seconds() for s in spans])
     timeslices = np.array([o.timeslices for o in objectives])
     starts = block.first_step_after(np.array([to_ns(s.start - _EPOCH) for s in spans], dtype=np.int64))

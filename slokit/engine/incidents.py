@@ -36,9 +36,10 @@ class IncidentSpans:
 
 
 def burning_steps(block: EventBlock, error_budget_ratio: FloatArray, starts: IntArray) -> BoolArray:
-    # bad > r * (good + bad)  <=>  bad > good * r / (1 - r); strict, so a step without events never burns.
-    odds = error_budget_ratio / (1.0 - error_budget_ratio)
-    burning = block.bad > block.good * odds[:, None]
+    # Strict, so a step without events (0 > 0) never burns; r * total keeps exact 1x steps exact.
+    limit = np.add(block.good, block.bad)
+    limit *= error_budget_ratio[:, None]
+    burning = block.bad > limit
     return block.clear_before(starts, burning)
 
 

@@ -74,3 +74,17 @@ def test_an_incident_still_open_at_the_evaluation_time_ends_at_it(make_input) ->
     assert r.incidents[0].end == AT
     assert r.incidents[0].start == AT - 3 * STEP
     assert r.incidents[0].postmortem_required  # 300 bad of 28.8 allowed
+
+
+@pytest.mark.parametrize(
+    ("target", "total"), [(0.999, 1000.0), (0.99, 100.0), (0.995, 200.0), (0.9999, 10_000.0)]
+)
+def test_a_step_burning_exactly_1x_is_not_an_incident(make_input, target: float, total: float) -> None:
+    totals = np.full(STEPS, total)
+    good = totals.copy()
+    good[-5:] -= 1.0
+    (r,) = evaluate([make_input(good, totals, target=target, window=timedelta(days=1))], AT)
+    assert r.incidents == ()
+    good[-5] -= 1.0
+    (r,) = evaluate([make_input(good, totals, target=target, window=timedelta(days=1))], AT)
+    assert len(r.incidents) == 1
