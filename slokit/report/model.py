@@ -113,7 +113,7 @@ class TeamSection:
 
 
 @dataclass(frozen=True)
-class PostmortemDue:
+class IncidentRow:
     objective: ObjectiveReport
     incident: Incident
 
