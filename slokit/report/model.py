@@ -145,9 +145,11 @@ class Report:
         """Objectives whose policy freezes feature releases right now."""
         return [o for o in self.objectives if freezes_releases(o)]
 
-    def postmortems(self) -> list[PostmortemDue]:
+    def incidents(self) -> list[IncidentRow]:
+        """Every incident of every objective, the most budget-consuming first."""
+        rows = [IncidentRow(o, i) for o in self.objectives for i in o.result.incidents]
+        return sorted(rows, key=lambda row: row.incident.budget_share, reverse=True)
+
+    def postmortems(self) -> list[IncidentRow]:
         """Incidents over their objective's ``postmortem_over`` share, largest first."""
-        due = [
-            PostmortemDue(o, i) for o in self.objectives for i in o.result.incidents if i.postmortem_required
-        ]
-        return sorted(due, key=lambda d: d.incident.budget_share, reverse=True)
+        return [row for row in self.incidents() if row.incident.postmortem_required]
