@@ -66,27 +66,43 @@ class _Group:
     step: timedelta
     ts_ns: IntArray
     members: list[_Prepared] = field(default_factory=list)
-    _datetimes: tuple[ObjectArray, ObjectArray] | None = None
+    _ends: _Datetimes | None = None
+    _starts: _Datetimes | None = None
 
-    def step_datetimes(self) -> tuple[ObjectArray, ObjectArray]:
-        """Aware UTC datetimes of every step's start and end, built once per time axis.
+    def step_ends(self, index: IntArray) -> list[datetime]:
+        if self._ends is None:
+            self._ends = _Datetimes(self.ts_ns)
+        return self._ends.at(index)
 
-        Incidents pick their bounds from these by index: converting the (at most ``n``) axis values
-        once is far cheaper than one conversion per incident when noisy series have thousands.
-        """
-        if self._datetimes is None:
-            ends = self.ts_ns.view("datetime64[ns]").astype("datetime64[us]").astype(object)
-            starts = (
-                (self.ts_ns - to_ns(self.step)).view("datetime64[ns]").astype("datetime64[us]").astype(object)
-            )
-            self._datetimes = (_aware(ends), _aware(starts))
-        return self._datetimes
+    def step_starts(self, index: IntArray) -> list[datetime]:
+        if self._starts is None:
+            self._starts = _Datetimes(self.ts_ns - to_ns(self.step))
+        return self._starts.at(index)
 
 
-def _aware(naive: ObjectArray) -> ObjectArray:
-    out = np.empty(naive.shape, dtype=object)
-    out[:] = [d.replace(tzinfo=UTC) for d in naive.tolist()]
-    return out
+class _Datetimes:
+    """Aware UTC datetimes of a time axis, each value converted at most once per evaluation.
+
+    Noisy low-traffic series can have hundreds of incidents per objective, all on one shared time
+    axis: converting per axis value instead of per incident bound keeps that cheap.
+    """
+
+    __slots__ = ("_done", "_ns", "_values")
+
+    def __init__(self, ns: IntArray) -> None:
+        self._ns = ns
+        self._values: ObjectArray = np.empty(ns.size, dtype=object)
+        self._done = np.zeros(ns.size, dtype=bool)
+
+    def at(self, index: IntArray) -> list[datetime]:
+        wanted = np.unique(index)
+        todo = wanted[~self._done[wanted]]
+        if todo.size:
+            naive = self._ns[todo].view("datetime64[ns]").astype("datetime64[us]").astype(object).tolist()
+            self._values[todo] = [d.replace(tzinfo=UTC) for d in naive]
+            self._done[todo] = True
+        values: list[datetime] = self._values[index].tolist()
+        return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,7 +312,6 @@ def _incidents(
 ) -> list[tuple[Incident, ...]]:
     if spans.row.size == 0:
         return [() for _ in objectives]
-    ends, starts = group.step_datetimes()
     # Incidents only exist in windows with bad events, so ``allowed`` is positive for their rows.
     share = spans.bad_events / allowed[spans.row]
     postmortem_over = np.array([o.policy.postmortem_over for o in objectives])
@@ -304,8 +319,8 @@ def _incidents(
     incidents = list(
         map(
             Incident,
-            starts[spans.first].tolist(),
-            ends[spans.last].tolist(),
+            group.step_starts(spans.first),
+            group.step_ends(spans.last),
             spans.bad_events.tolist(),
             share.tolist(),
             required.tolist(),

@@ -57,7 +57,7 @@ def close(a: float | None, b: float | None, tol: float = TOL) -> bool:
     return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(case=cases())
 def test_remaining_is_one_minus_consumed(make_input, case: Case) -> None:
     r = run(make_input, case)
@@ -68,7 +68,7 @@ def test_remaining_is_one_minus_consumed(make_input, case: Case) -> None:
     assert close(r.error_budget.consumed, (total - good) / ((1 - case.target) * total))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(case=cases(), index=st.integers(0, 79), extra=st.integers(1, 10**6), also_total=st.booleans())
 def test_more_bad_events_never_raise_remaining(
     make_input, case: Case, index: int, extra: int, also_total: bool
@@ -92,7 +92,7 @@ def test_more_bad_events_never_raise_remaining(
             assert rate >= prior - TOL
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(case=cases(), scale=st.sampled_from([0.001, 0.5, 3.0, 1000.0, 2.0**20]))
 def test_scaling_all_events_changes_no_ratio(make_input, case: Case, scale: float) -> None:
     a, b = run(make_input, case), run(make_input, case, scale)
@@ -110,7 +110,7 @@ def test_scaling_all_events_changes_no_ratio(make_input, case: Case, scale: floa
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(case=cases())
 def test_window_sli_equals_the_sli_of_the_raw_events(make_input, case: Case) -> None:
     r = run(make_input, case)
@@ -124,7 +124,7 @@ def test_window_sli_equals_the_sli_of_the_raw_events(make_input, case: Case) -> 
         assert r.status == "no_data"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(case=cases())
 def test_burn_rates_are_never_negative(make_input, case: Case) -> None:
     r = run(make_input, case)
@@ -146,7 +146,7 @@ def _numbers(obj: object) -> list[float | None]:
     return out
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(case=cases())
 def test_nan_steps_never_make_nan_outputs_where_the_window_has_data(make_input, case: Case) -> None:
     r = run(make_input, case)
