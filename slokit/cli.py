@@ -79,7 +79,11 @@ def validate(paths: Paths) -> int:
 
 
 class Format(StrEnum):
+    table = "table"
+    markdown = "markdown"
+    html = "html"
     json = "json"
+    openmetrics = "openmetrics"
 
 
 class Team(StrEnum):
@@ -230,8 +234,9 @@ def _selection(team: Team | None, service: list[str] | None, objective: list[str
 def report(
     paths: Paths,
     format: Annotated[
-        Format, typer.Option("--format", "-f", metavar="FORMAT", help="Output format.")
-    ] = Format.json,
+        Format,
+        typer.Option("--format", "-f", metavar="FORMAT", help="table, markdown, html, json or openmetrics."),
+    ] = Format.table,
     team: TeamOpt = None,
     service: ServiceOpt = None,
     objective: ObjectiveOpt = None,
@@ -244,13 +249,36 @@ def report(
     timeout: TimeoutOpt = None,
     concurrency: ConcurrencyOpt = None,
     config: ConfigOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", metavar="FILE", help="Write the report to FILE (atomically) instead."),
+    ] = None,
+    templates: Annotated[
+        Path | None,
+        typer.Option(
+            "--templates", metavar="DIR", help="Markdown/HTML templates overriding the bundled ones."
+        ),
+    ] = None,
 ) -> int:
     """Compute error budgets, burn rates and alert states and print the report."""
-    from slokit.report.json_report import render_json
+    from slokit.report.render import render_text
 
     connection = _Connection(prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config)
     result, _, _ = _evaluate(paths, at, snapshot, _selection(team, service, objective), connection)
-    typer.echo(render_json(result), nl=False)
+    if out is not None:
+        from slokit.fsutil import write_atomic
+
+        write_atomic(out, render_text(result, format.value, templates))
+    elif format == Format.table:
+        from rich.console import Console
+
+        from slokit.report.render import FILE_TABLE_WIDTH
+        from slokit.report.terminal import render_table
+
+        fits = sys.stdout.isatty() or "COLUMNS" in os.environ
+        render_table(result, Console(width=None if fits else FILE_TABLE_WIDTH, soft_wrap=False))
+    else:
+        typer.echo(render_text(result, format.value, templates), nl=False)
     _echo_errors(result)
     return int(result.exit_code)
 

@@ -7,7 +7,7 @@ One place, so that the terminal and the emailed report never disagree on roundin
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from slokit.engine import Status
 from slokit.report.model import ObjectiveReport
@@ -98,6 +98,13 @@ def firing(item: ObjectiveReport) -> str:
     if not tiers:
         return NONE
     return ", ".join(f"{a.severity} {duration(a.long_window)}/{duration(a.short_window)}" for a in tiers)
+
+
+def span(start: datetime, end: datetime) -> str:
+    """An incident's time range, the end's date left out when it is the same day."""
+    if start.date() == end.date():
+        return f"{start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC"
+    return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
 
 
 SPARK = "▁▂▃▄▅▆▇█"

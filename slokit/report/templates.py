@@ -15,9 +15,11 @@ from pathlib import Path
 
 import jinja2
 
+from slokit.errors import UsageError
 from slokit.report import fmt
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+# Enough to keep a value from starting markup, a link or an HTML tag, or from breaking a table row.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 
 def bundled_dir() -> Path:
@@ -58,10 +60,15 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
 
 
 def render(name: str, templates: Path | None = None, **context: object) -> str:
+    """Render a template; a broken override template is a usage error naming its file (and line)."""
     try:
-        return environment(templates).get_template(name).render(**context)
+        template = environment(templates).get_template(name)
     except jinja2.TemplateNotFound:
-        from slokit.errors import UsageError
-
         where = f"{templates} or the bundled templates" if templates else "the bundled templates"
         raise UsageError(f"template {name} not found in {where}") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise UsageError(f"template {exc.filename}:{exc.lineno}: {exc.message}") from None
+    try:
+        return template.render(**context)
+    except jinja2.TemplateError as exc:
+        raise UsageError(f"template {template.filename}: {exc.message}") from None

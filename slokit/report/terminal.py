@@ -7,7 +7,6 @@ honours ``NO_COLOR`` and the terminal's width.
 from __future__ import annotations
 
 import io
-from datetime import datetime
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -124,12 +123,6 @@ def team_lines(section: TeamSection) -> Group:
     return Group(*lines)
 
 
-def _span(start: datetime, end: datetime) -> str:
-    if start.date() == end.date():
-        return f"{start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC"
-    return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
-
-
 def _policy(report: Report) -> list[RenderableType]:
     lines: list[RenderableType] = []
     frozen = report.frozen()
@@ -150,7 +143,7 @@ def _policy(report: Report) -> list[RenderableType]:
             lines.append(
                 Text(
                     f"  {d.objective.service}/{d.objective.objective}: "
-                    f"incident {_span(d.incident.start, d.incident.end)} "
+                    f"incident {fmt.span(d.incident.start, d.incident.end)} "
                     f"consumed {fmt.budget_percent(d.incident.budget_share)} "
                     f"of the budget (over {d.objective.policy.postmortem_over:g}%)"
                 )

@@ -22,8 +22,6 @@ from __future__ import annotations
 import gzip
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +32,7 @@ import numpy as np
 
 from slokit import __version__
 from slokit.errors import UsageError
+from slokit.fsutil import atomic_path
 from slokit.sources.base import FetchedSeries, FloatArray, SeriesQuery
 
 FORMAT = "slokit-snapshot/v1"
@@ -47,18 +46,16 @@ def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def _open(path: Path, mode: str) -> Any:
-    return (
-        gzip.open(path, mode + "t", encoding="utf-8")
-        if path.suffix == ".gz"
-        else open(path, mode, encoding="utf-8")
-    )
+def _open(path: Path, mode: str, gz: bool | None = None) -> Any:
+    if path.suffix == ".gz" if gz is None else gz:
+        return gzip.open(path, mode + "t", encoding="utf-8")
+    return open(path, mode, encoding="utf-8")
 
 
 def write_snapshot(
     path: Path, evaluated_at: datetime, fetched: Sequence[FetchedSeries], definitions: Mapping[str, str]
 ) -> None:
-    """Write atomically: a temporary file in the same directory, renamed over ``path`` when complete."""
+    """Write atomically: a reader never sees a half-written snapshot."""
     document = {
         "format": FORMAT,
         "evaluated_at": _rfc3339(evaluated_at),
@@ -76,16 +73,8 @@ def write_snapshot(
             for f in fetched
         },
     }
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=directory)
-    os.close(fd)
-    try:
-        with _open(Path(tmp), "w") as handle:
-            json.dump(document, handle, separators=(",", ":"), allow_nan=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, _open(tmp, "w", gz=path.suffix == ".gz") as handle:
+        json.dump(document, handle, separators=(",", ":"), allow_nan=False)
 
 
 def _to_json(values: FloatArray) -> list[float | None]:

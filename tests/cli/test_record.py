@@ -38,11 +38,11 @@ def test_replay_gives_identical_json(
 
     assert run(["record", str(slo), "--out", str(snapshot), "--at", AT, "--prometheus-url", url]) == 0
     assert capsys.readouterr().out == f"recorded 2 objectives at {AT} to {snapshot}\n"
-    assert run(["report", str(slo), "--at", AT, "--prometheus-url", url]) == 0
+    assert run(["report", "-f", "json", str(slo), "--at", AT, "--prometheus-url", url]) == 0
     live = capsys.readouterr().out
     httpserver.clear()  # the replay must not need the server
 
-    assert run(["report", str(slo), "--snapshot", str(snapshot)]) == 0
+    assert run(["report", "-f", "json", str(slo), "--snapshot", str(snapshot)]) == 0
     replay = capsys.readouterr().out
     assert replay == live
     document = json.loads(replay)
@@ -69,7 +69,7 @@ def test_changed_sli_is_not_replayed_from_an_old_snapshot(
     )
     slo.write_text(DEFINITIONS.replace('healthy_total{code="ok"}', 'healthy_total{code="2xx"}'))
     capsys.readouterr()
-    assert run(["report", str(slo), "--snapshot", str(snapshot)]) == 3
+    assert run(["report", "-f", "json", str(slo), "--snapshot", str(snapshot)]) == 3
     out, err = capsys.readouterr()
     message = f"shop/healthy: SLI or step changed since snapshot {snapshot} was recorded"
     assert err.splitlines() == [f"error: {message}"]
@@ -86,7 +86,10 @@ def test_report_at_another_time_within_the_snapshot_slices_it(
         run(["record", str(slo), "-o", str(snapshot), "--at", AT, "--prometheus-url", serve(httpserver)]) == 0
     )
     capsys.readouterr()
-    assert run(["report", str(slo), "--snapshot", str(snapshot), "--at", "2026-10-31T00:00:00Z"]) == 3
+    assert (
+        run(["report", "-f", "json", str(slo), "--snapshot", str(snapshot), "--at", "2026-10-31T00:00:00Z"])
+        == 3
+    )
     out, err = capsys.readouterr()
     assert "not the range asked for" in err
     assert json.loads(out)["evaluated_at"] == "2026-10-31T00:00:00Z"
@@ -95,5 +98,5 @@ def test_report_at_another_time_within_the_snapshot_slices_it(
 def test_missing_snapshot_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     slo = tmp_path / "slo.yaml"
     slo.write_text(DEFINITIONS)
-    assert run(["report", str(slo), "--snapshot", str(tmp_path / "nope.json")]) == 2
+    assert run(["report", "-f", "json", str(slo), "--snapshot", str(tmp_path / "nope.json")]) == 2
     assert capsys.readouterr().err == f"error: {tmp_path / 'nope.json'}: snapshot file not found\n"

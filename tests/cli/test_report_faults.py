@@ -69,7 +69,7 @@ def parse_step(request: Request) -> None:
 
 @pytest.fixture
 def fake(httpserver: HTTPServer, tmp_path: Path) -> Iterator[Callable[[Handler], list[str]]]:
-    """Install a handler for the faulty objective's queries; the healthy one gets 99 of 100 good per step."""
+    """Route the faulty objective's queries to a handler; the healthy one gets 995 of 1000 good per step."""
     (tmp_path / "slo.yaml").write_text(DEFINITIONS)
     (tmp_path / "slokit.yaml").write_text("prometheus: {retries: 2, backoff: 0.01, timeout: 1}\n")
 
@@ -81,7 +81,7 @@ def fake(httpserver: HTTPServer, tmp_path: Path) -> Iterator[Callable[[Handler],
             query = request.args["query"]
             seen.append(query)
             if "healthy" in query:
-                return matrix(request, 99 if 'code="ok"' in query else 100)
+                return matrix(request, 995 if 'code="ok"' in query else 1000)
             return faulty(request)
 
         httpserver.expect_request("/api/v1/query_range").respond_with_handler(dispatch)
@@ -122,9 +122,10 @@ def by_name(document: dict) -> dict[str, dict]:
 
 def assert_healthy(document: dict) -> None:
     healthy = by_name(document)["healthy"]
-    assert healthy["status"] == "warning"  # 1 % bad against a 1 % budget: all of it consumed... almost
-    assert healthy["sli"] == pytest.approx(0.99)
-    assert healthy["burn_rates"]["1h"] == pytest.approx(1.0)
+    assert healthy["status"] == "ok"  # 0.5 % bad against a 1 % budget: half of it left
+    assert healthy["sli"] == pytest.approx(0.995)
+    assert healthy["error_budget"]["remaining"] == pytest.approx(0.5)
+    assert healthy["burn_rates"]["1h"] == pytest.approx(0.5)
 
 
 def assert_clean(out_and_err: str) -> None:
@@ -266,7 +267,7 @@ def test_several_series_from_a_custom_query_asks_for_sum(
                 },
             }
             return Response(json.dumps(body), content_type="application/json")
-        return matrix(request, 99 if 'code="ok"' in query or "ok[" in query else 100)
+        return matrix(request, 995 if 'code="ok"' in query or "ok[" in query else 1000)
 
     httpserver.expect_request("/api/v1/query_range").respond_with_handler(dispatch)
     code, document, _ = report(url_of(httpserver), tmp_path, capsys)
@@ -285,7 +286,7 @@ def test_a_hang_past_the_timeout_is_an_error(tmp_path: Path, capsys: pytest.Capt
         parse_step(request)
         if "faulty" in request.args["query"]:
             time.sleep(1.0)
-        return matrix(request, 99 if 'code="ok"' in request.args["query"] else 100)
+        return matrix(request, 995 if 'code="ok"' in request.args["query"] else 1000)
 
     # threaded, so the hanging request does not hold up the healthy objective's queries
     server = HTTPServer(host="127.0.0.1", threaded=True)

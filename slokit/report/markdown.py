@@ -1,0 +1,45 @@
+"""The markdown report: joint summary, the error-budget policy's consequences, incidents, team sections."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from slokit.report import fmt
+from slokit.report.model import ObjectiveReport, Report, TeamSection
+from slokit.report.templates import render
+from slokit.report.terminal import summary
+
+# Per-step incidents can be many on a noisy objective; the table lists the ones that matter most.
+MAX_INCIDENTS = 20
+
+
+def remaining(item: ObjectiveReport) -> float | None:
+    budget = item.result.error_budget
+    return None if budget is None else budget.remaining
+
+
+def context(
+    report: Report, sections: Sequence[TeamSection] | None = None, title: str | None = None
+) -> dict[str, object]:
+    """What the markdown and HTML templates are given."""
+    incidents = report.incidents()
+    return {
+        "report": report,
+        "sections": report.sections() if sections is None else list(sections),
+        "incidents": incidents[:MAX_INCIDENTS],
+        "incidents_hidden": max(0, len(incidents) - MAX_INCIDENTS),
+        "title": title or "SLO report",
+        "summary": summary,
+        "remaining": remaining,
+        "fmt": fmt,
+    }
+
+
+def render_markdown(
+    report: Report,
+    templates: Path | None = None,
+    sections: Sequence[TeamSection] | None = None,
+    title: str | None = None,
+) -> str:
+    return render("report.md.j2", templates, **context(report, sections, title))

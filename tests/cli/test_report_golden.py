@@ -1,0 +1,89 @@
+"""Golden files: the demo snapshot rendered as table, markdown and JSON, compared byte for byte.
+
+The goldens were checked by hand once (checkout/uptime: 12 bad one-minute slices of 43,200 against a budget
+of 21.6 -> SLI 99.972 %, 44.4 % left = 9m36s of outage; payments/queue-health: 46 bad slices of 40,320 against
+40.32 -> -14.1 %, exhausted, releases frozen by its `freeze_on: warning` policy; checkout/availability:
+60.2 % left at 0.28x burn lasts 0.602 * 30 d / 0.282 = 64d2h). After a deliberate change, regenerate them
+with ``SLOKIT_UPDATE_GOLDEN=1 pytest tests/cli/test_report_golden.py`` and read the diff before committing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from slokit.cli import run
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).parent / "golden"
+ARGS = [str(ROOT / "slo_definitions"), "--snapshot", str(ROOT / "slo_definitions" / "snapshot.json.gz")]
+
+
+@pytest.mark.parametrize(
+    ("format", "name"), [("table", "demo.txt"), ("markdown", "demo.md"), ("json", "demo.json")]
+)
+def test_demo_report_matches_golden(
+    format: str,
+    name: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(ROOT)  # definition paths in the output are relative, as a user would type them
+    out = tmp_path / name
+    assert run(["report", "slo_definitions", *ARGS[1:], "--format", format, "--out", str(out)]) == 0
+    assert capsys.readouterr() == ("", "")
+    rendered = out.read_text(encoding="utf-8")
+    golden = GOLDEN / name
+    if os.environ.get("SLOKIT_UPDATE_GOLDEN"):
+        golden.write_text(rendered, encoding="utf-8")
+    assert rendered == golden.read_text(encoding="utf-8")
+
+
+def test_stdout_equals_the_file(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert run(["report", "slo_definitions", *ARGS[1:], "--format", "markdown"]) == 0
+    assert capsys.readouterr().out == (GOLDEN / "demo.md").read_text(encoding="utf-8")
+    assert run(["report", "slo_definitions", *ARGS[1:]]) == 0  # table, the default; piped: no colour
+    out = capsys.readouterr().out
+    assert "\x1b[" not in out
+    assert out == (GOLDEN / "demo.txt").read_text(encoding="utf-8")
+
+
+def test_team_filter_keeps_one_teams_objectives(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert run(["report", *ARGS, "--format", "json", "--team", "application"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [(o["service"], o["objective"], o["team"]) for o in document["objectives"]] == [
+        ("checkout", "order-completion", "checkout-dev"),
+        ("payments", "authorisation-success", "payments-dev"),
+        ("search", "search-latency", "discovery-dev"),
+    ]
+
+
+def test_out_is_atomic_and_leaves_nothing_behind_on_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report.md"
+    out.write_text("last week's report\n")
+    code = run(
+        ["report", *ARGS, "--format", "markdown", "--out", str(out), "--templates", str(tmp_path / "nope")]
+    )
+    assert code == 0  # a missing override directory falls back to the bundled templates
+    assert out.read_text().startswith("# SLO report")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "report.md.j2").write_text("{{ no_such_variable }}\n")
+    out.write_text("last week's report\n")
+    code = run(
+        ["report", *ARGS, "--format", "markdown", "--out", str(out), "--templates", str(tmp_path / "broken")]
+    )
+    assert code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: template {tmp_path / 'broken' / 'report.md.j2'}: 'no_such_variable' is undefined"
+    )
+    assert out.read_text() == "last week's report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken", "report.md"]
