@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from typing import Any
 
 from slokit.durations import format_duration
@@ -90,3 +91,10 @@ def report_dict(report: Report) -> dict[str, Any]:
 
 def render_json(report: Report) -> str:
     return json.dumps(report_dict(report), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of :func:`render_json`'s document, shipped as package data."""
+    text = resources.files("slokit.report").joinpath("schema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
