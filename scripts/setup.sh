@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Idempotent set-up of a fresh machine for slokit's tests: a virtualenv with the test extras, and the
-# servers the integration tests start (Debian's prometheus and victoria-metrics packages).
+# servers and tools the integration tests run (Debian's prometheus, victoria-metrics and node-exporter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in prometheus:promtool victoria-metrics:victoria-metrics; do
+for pkg in prometheus:promtool victoria-metrics:victoria-metrics \
+    prometheus-node-exporter:prometheus-node-exporter; do
     command -v "${pkg#*:}" >/dev/null 2>&1 || need_apt+=("${pkg%%:*}")
 done
 if ((${#need_apt[@]})); then

@@ -12,7 +12,7 @@ FORMATS: tuple[Format, ...] = ("table", "markdown", "html", "json", "openmetrics
 FILE_TABLE_WIDTH = 160  # a table written to a file or a pipe has no terminal to fit
 
 
-def render_text(report: Report, format: Format, templates: Path | None = None) -> str:
+def render_text(report: Report, format: Format | str, templates: Path | None = None) -> str:
     """The report as a string in ``format`` (the table without colour, for files and pipes)."""
     if format == "table":
         from slokit.report.terminal import render_table_text
@@ -26,4 +26,8 @@ def render_text(report: Report, format: Format, templates: Path | None = None) -
         from slokit.report.json_report import render_json
 
         return render_json(report)
+    if format == "openmetrics":
+        from slokit.report.openmetrics import render_openmetrics
+
+        return render_openmetrics(report)
     raise ValueError(f"format {format!r} is not available yet")

@@ -9,6 +9,7 @@ field. Percentages stay percentages here (``target: 99.9``); the engine adapter 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -316,7 +317,8 @@ class Objective(Spec):
 
     @property
     def target_fraction(self) -> float:
-        return self.target / 100
+        # Through Decimal, so that 99.9 becomes 0.999 and not 0.9990000000000001 in reports and metrics.
+        return float(Decimal(str(self.target)) / 100)
 
 
 def _label_values(value: Any) -> Any:

@@ -87,3 +87,27 @@ def test_out_is_atomic_and_leaves_nothing_behind_on_failure(
     )
     assert out.read_text() == "last week's report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken", "report.md"]
+
+
+def test_openmetrics_format_through_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    from slokit import pipeline
+    from slokit.report.model import Selection
+    from slokit.report.openmetrics import render_openmetrics
+    from slokit.sources.snapshot import SnapshotSource
+    from slokit.spec import load
+
+    assert run(["report", *ARGS, "--format", "openmetrics", "--objective", "uptime"]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith("# EOF\n")
+    assert (
+        'slokit_error_budget_remaining{service="checkout",objective="uptime",kind="operational",'
+        'team="platform-ops",label_domain="commerce",label_tier="1"} 0.44444444444'
+    ) in out
+    source = SnapshotSource(ROOT / "slo_definitions" / "snapshot.json.gz")
+    report, _ = pipeline.run(
+        load([ROOT / "slo_definitions"]),
+        source,
+        pipeline.pin(source.evaluated_at),
+        Selection(objectives=("uptime",)),
+    )
+    assert out == render_openmetrics(report)
