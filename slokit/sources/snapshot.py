@@ -74,7 +74,8 @@ def write_snapshot(
         },
     }
     with atomic_path(path) as tmp, _open(tmp, "w", gz=path.suffix == ".gz") as handle:
-        json.dump(document, handle, separators=(",", ":"), allow_nan=False)
+        # one write: json.dump streams many small writes, which gzip makes slow
+        handle.write(json.dumps(document, separators=(",", ":"), allow_nan=False))
 
 
 def _to_json(values: FloatArray) -> list[float | None]:
