@@ -64,7 +64,8 @@ def test_no_progress_bar_in_ci() -> None:
 
 
 def test_no_progress_bar_when_piped() -> None:
-    done = subprocess.run([*COMMAND, "--format", "json"], capture_output=True, env=environment(), timeout=60)
+    command = [*COMMAND, "--format", "json"]
+    done = subprocess.run(command, check=False, capture_output=True, env=environment(), timeout=60)
     assert (done.returncode, done.stderr) == (0, b"")
 
 
