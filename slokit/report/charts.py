@@ -1,0 +1,312 @@
+"""Small PNG charts per objective: remaining error budget and burn rate across the window.
+
+matplotlib is imported inside the functions that draw, so that importing the report package (and
+``slokit --version``) does not pay for it. The Agg canvas is attached to each figure directly instead of
+going through ``pyplot`` or ``matplotlib.use``: no global backend switch, no figure registry, nothing that
+would change matplotlib's behaviour for a program that uses slokit as a library.
+
+Speed: building a figure costs far more than drawing one (tick objects, text layout), so each thread keeps
+one figure per chart kind and only swaps the data artists between objectives (about three times faster
+than a new figure per chart). Large reports can spread the work over processes (:func:`render_charts`).
+
+Charts carry no user-supplied text (names, descriptions, labels): those belong in the HTML, where they are
+escaped; matplotlib would read a ``$`` in them as mathtext. Every number drawn goes through :mod:`fmt`.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+
+from slokit.report import fmt
+from slokit.report.model import ObjectiveReport
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from slokit.engine.inputs import FloatArray, TimeArray
+
+WIDTH_IN, HEIGHT_IN, DPI = 6.0, 1.8, 100  # 600 x 180 px: fits an email column and a phone screen
+# A 32-colour palette PNG is a quarter of the size of matplotlib's RGBA one and looks the same for these flat
+# line charts: it matters in an email, and in a report of hundreds of objectives.
+PALETTE_COLOURS = 32
+
+# The same colours as the HTML report's status badges.
+OK_GREEN = "#1a7f37"
+WARN_AMBER = "#b35900"
+BAD_RED = "#cf222e"
+INK = "#24292f"
+GRID = "#d0d7de"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ChartData:
+    """What the charts need from an objective: plain, picklable data (sent to worker processes)."""
+
+    timestamps: TimeArray
+    remaining: FloatArray
+    burn_rate: FloatArray
+    warn_below: float  # percent of budget
+    page_factors: tuple[float, ...]
+    ticket_factors: tuple[float, ...]
+    # Calendar windows: the period's end, so the x axis shows how much of the period is still to come.
+    period_end: np.datetime64 | None
+
+    @classmethod
+    def of(cls, item: ObjectiveReport) -> ChartData | None:
+        series = item.result.series
+        if series is None or len(series.timestamps) == 0:
+            return None
+        calendar = item.result.calendar
+        alerts = item.result.alerts
+        return cls(
+            timestamps=series.timestamps,
+            remaining=series.remaining,
+            burn_rate=series.burn_rate,
+            warn_below=item.policy.warn_below,
+            page_factors=tuple(sorted({a.factor for a in alerts if a.severity == "page"})),
+            ticket_factors=tuple(sorted({a.factor for a in alerts if a.severity == "ticket"})),
+            period_end=_utc64(calendar.period_end) if calendar else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Charts:
+    """One objective's charts as PNG bytes; ``None`` where the objective has no series (error, no window)."""
+
+    budget: bytes | None
+    burn: bytes | None
+
+    def named(self) -> tuple[tuple[str, bytes | None], tuple[str, bytes | None]]:
+        return ("budget", self.budget), ("burn", self.burn)
+
+
+def budget_chart(item: ObjectiveReport) -> bytes | None:
+    """Remaining budget (percent) across the window as a PNG; ``None`` when there is no series."""
+    data = ChartData.of(item)
+    return None if data is None else _canvas().budget(data)
+
+
+def burn_chart(item: ObjectiveReport) -> bytes | None:
+    """Burn rate across the window with the 1x line and the alert tiers' factors, as a PNG."""
+    data = ChartData.of(item)
+    return None if data is None else _canvas().burn(data)
+
+
+def render_charts(items: Sequence[ObjectiveReport], workers: int = 1) -> list[Charts]:
+    """Both charts for every objective, in order.
+
+    ``workers > 1`` draws in that many worker processes: worth it from a few dozen objectives on (each
+    worker first imports matplotlib, about a second). The workers are spawned, so the program's main module
+    must be safe to import (``if __name__ == "__main__":``), as for any ``multiprocessing`` use; slokit's own
+    command is. That is why it is not the default for library callers.
+    """
+    data = [ChartData.of(item) for item in items]
+    drawable = [d for d in data if d is not None]
+    if workers <= 1 or len(drawable) < 2:
+        drawn = [_draw_pair(d) for d in drawable]
+    else:
+        import multiprocessing
+
+        # spawn, not fork: the caller may hold threads (the Prometheus source's pool), and a forked child
+        # of a threaded process can deadlock on a lock some thread held at the fork.
+        context = multiprocessing.get_context("spawn")
+        workers = min(workers, len(drawable))
+        chunk = -(-len(drawable) // (workers * 4))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            drawn = list(pool.map(_draw_pair, drawable, chunksize=chunk))
+    pairs = iter(drawn)
+    return [Charts(None, None) if d is None else next(pairs) for d in data]
+
+
+def _draw_pair(data: ChartData) -> Charts:
+    canvas = _canvas()
+    return Charts(canvas.budget(data), canvas.burn(data))
+
+
+def _utc64(moment: datetime) -> np.datetime64:
+    return np.datetime64(moment.astimezone(UTC).replace(tzinfo=None), "ns")
+
+
+_local = threading.local()
+
+
+def _canvas() -> _Canvas:
+    """This thread's reusable figures (a figure must not be drawn by two threads at once)."""
+    canvas: _Canvas | None = getattr(_local, "canvas", None)
+    if canvas is None:
+        canvas = _local.canvas = _Canvas()
+    return canvas
+
+
+class _Canvas:
+    """One figure per chart kind, reused: axes, ticks and styling stay; the data artists are replaced."""
+
+    def __init__(self) -> None:
+        self._budget_ax = _figure()
+        self._burn_ax = _figure()
+        # Linear from 0 to 1x, logarithmic above: a 200x spike and the 1x line are both readable.
+        self._burn_ax.set_yscale("symlog", linthresh=1.0, linscale=0.6)
+        self._burn_ax.yaxis.set_minor_locator(_null_locator())  # symlog's minor ticks cost time, add noise
+        self._transient: dict[int, list[Any]] = {id(self._budget_ax): [], id(self._burn_ax): []}
+
+    def budget(self, data: ChartData) -> bytes:
+        ax = self._reset(self._budget_ax)
+        x, y = data.timestamps, data.remaining * 100.0
+        finite = np.isfinite(y)
+        add = self._transient[id(ax)].append
+        if finite.any():
+            low, high = float(np.min(y[finite])), float(np.max(y[finite]))
+            # Green while budget is left, red once overspent; NaN leaves a gap in line and fill alike.
+            add(ax.fill_between(x, y, 0.0, where=y >= 0, interpolate=True, color=OK_GREEN, alpha=0.18, lw=0))
+            add(ax.fill_between(x, y, 0.0, where=y < 0, interpolate=True, color=BAD_RED, alpha=0.25, lw=0))
+            (line,) = ax.plot(x, y, color=INK, lw=1.2)
+            add(line)
+        else:
+            low, high = 0.0, 100.0
+            add(ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color=INK))
+        add(ax.axhline(0.0, color=INK, lw=0.8))
+        add(ax.axhline(data.warn_below, color=WARN_AMBER, lw=0.9, ls="--"))
+        add(self._label(ax, data.warn_below, f"warn {fmt.percent(data.warn_below / 100, 1)}", WARN_AMBER))
+        bottom, top = min(low, 0.0), max(high, 100.0)
+        pad = (top - bottom) * 0.08
+        ax.set_ylim(bottom - pad, top + pad)
+        ax.yaxis.set_major_formatter(_formatter(lambda v: fmt.percent(v / 100, 1)))
+        return self._finish(ax, data)
+
+    def burn(self, data: ChartData) -> bytes:
+        ax = self._reset(self._burn_ax)
+        x, y = data.timestamps, data.burn_rate
+        finite = np.isfinite(y)
+        add = self._transient[id(ax)].append
+        high = float(np.max(y[finite])) if finite.any() else 0.0
+        if finite.any():
+            # Shade what burns faster than the budget allows: the incidents.
+            add(ax.fill_between(x, y, 1.0, where=y > 1.0, interpolate=True, color=BAD_RED, alpha=0.2, lw=0))
+            (line,) = ax.plot(x, y, color=INK, lw=1.0)
+            add(line)
+        else:
+            add(ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color=INK))
+        add(ax.axhline(1.0, color=INK, lw=0.8))
+        labels: list[tuple[float, str, str]] = [(1.0, "1x", INK)]
+        for factors, name, colour, style in (
+            (data.ticket_factors, "ticket", WARN_AMBER, ":"),
+            (data.page_factors, "page", BAD_RED, "--"),
+        ):
+            for factor in factors:
+                add(ax.axhline(factor, color=colour, lw=0.9, ls=style))
+                labels.append((factor, f"{name} {fmt.burn(factor)}", colour))
+        top = max(high, 1.0, *data.page_factors, *data.ticket_factors)
+        ax.set_ylim(0.0, top * 1.6)  # headroom on the log part keeps the top tier's label inside
+        for y_value, text, colour in _merge_close(ax, labels):
+            add(self._label(ax, y_value, text, colour))
+        ax.yaxis.set_major_formatter(_formatter(lambda v: fmt.burn(v).replace(".0x", "x")))
+        return self._finish(ax, data)
+
+    def _reset(self, ax: Axes) -> Axes:
+        for artist in self._transient[id(ax)]:
+            artist.remove()
+        self._transient[id(ax)].clear()
+        return ax
+
+    @staticmethod
+    def _label(ax: Axes, y: float, text: str, colour: str) -> Any:
+        # x in axes coordinates (right edge), y in data coordinates: the label follows its line.
+        return ax.text(
+            0.995,
+            y,
+            text,
+            transform=ax.get_yaxis_transform(),
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color=colour,
+        )
+
+    def _finish(self, ax: Axes, data: ChartData) -> bytes:
+        start, end = data.timestamps[0], data.timestamps[-1]
+        if data.period_end is not None and data.period_end > end:
+            self._transient[id(ax)].append(ax.axvline(end, color=INK, lw=0.8, ls=":"))
+            end = data.period_end
+        if start == end:
+            start = start - np.timedelta64(1, "h")
+        ax.set_xlim(start, end)
+        return _png(ax)
+
+
+def _png(ax: Axes) -> bytes:
+    from PIL import Image  # a dependency of matplotlib
+
+    canvas = cast("FigureCanvasAgg", ax.figure.canvas)  # _figure attached it
+    canvas.draw()  # type: ignore[no-untyped-call]  # matplotlib leaves these few unannotated
+    rgba = np.asarray(canvas.buffer_rgba())  # type: ignore[no-untyped-call]
+    image = Image.fromarray(rgba).convert("RGB")
+    palette = image.quantize(PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    buffer = io.BytesIO()
+    # Written by Pillow without date or software chunks: the same series always gives the same bytes.
+    palette.save(buffer, format="PNG", compress_level=6)
+    return buffer.getvalue()
+
+
+def _figure() -> Axes:
+    import matplotlib.dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(figure)
+    figure.subplots_adjust(left=0.085, right=0.985, top=0.95, bottom=0.16)
+    ax = figure.add_subplot()
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    concise = mdates.ConciseDateFormatter(locator, show_offset=False)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_formatter(concise)
+    ax.tick_params(labelsize=7, colors=INK, length=2.5)
+    ax.grid(True, color=GRID, lw=0.5)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+LABEL_GAP_PX = 9.0
+
+
+def _merge_close(ax: Axes, labels: list[tuple[float, str, str]]) -> list[tuple[float, str, str]]:
+    """One label per group of lines closer than a text line on screen (a ticket tier at 1x sits on the 1x
+    line); the group keeps the colour of its most severe line, which comes last in ``labels``."""
+    ordered = sorted(labels, key=lambda label: label[0])
+    pixels = ax.transData.transform(np.array([[0.0, value] for value, _, _ in ordered]))[:, 1]
+    groups: list[list[tuple[float, str, str]]] = []
+    last = -np.inf
+    for label, pixel in zip(ordered, pixels, strict=True):
+        if groups and pixel - last < LABEL_GAP_PX:
+            groups[-1].append(label)
+        else:
+            groups.append([label])
+            last = pixel
+    merged = []
+    for group in groups:
+        severest = max(group, key=labels.index)
+        merged.append((max(v for v, _, _ in group), " / ".join(t for _, t, _ in group), severest[2]))
+    return merged
+
+
+def _null_locator() -> Any:
+    from matplotlib.ticker import NullLocator
+
+    return NullLocator()
+
+
+def _formatter(function: Any) -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda value, _position: function(value))
