@@ -35,7 +35,9 @@ def percent(value: float | None, digits: int = 3) -> str:
     """``0.99962`` -> ``99.962%``; trailing zeros dropped (``0.999`` -> ``99.9%``)."""
     if value is None:
         return NONE
-    text = f"{value * 100:.{digits}f}".rstrip("0").rstrip(".")
+    text = f"{value * 100:.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
     return f"{text}%"
 
 

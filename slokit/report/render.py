@@ -26,8 +26,12 @@ def render_text(report: Report, format: Format | str, templates: Path | None = N
         from slokit.report.json_report import render_json
 
         return render_json(report)
+    if format == "html":
+        from slokit.report.html import render_html
+
+        return render_html(report, templates).html
     if format == "openmetrics":
         from slokit.report.openmetrics import render_openmetrics
 
         return render_openmetrics(report)
-    raise ValueError(f"format {format!r} is not available yet")
+    raise ValueError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")

@@ -111,3 +111,24 @@ def test_openmetrics_format_through_the_cli(capsys: pytest.CaptureFixture[str]) 
         Selection(objectives=("uptime",)),
     )
     assert out == render_openmetrics(report)
+
+
+def test_out_gets_ordinary_file_permissions(tmp_path: Path) -> None:
+    new = tmp_path / "new.md"
+    assert run(["report", *ARGS, "--format", "markdown", "--out", str(new)]) == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert new.stat().st_mode & 0o777 == 0o666 & ~umask
+    existing = tmp_path / "existing.md"
+    existing.write_text("old\n")
+    existing.chmod(0o640)
+    assert run(["report", *ARGS, "--format", "markdown", "--out", str(existing)]) == 0
+    assert existing.stat().st_mode & 0o777 == 0o640
+
+
+def test_html_format_through_the_cli(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    assert run(["report", *ARGS, "--format", "html", "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count('src="data:image/png;base64,') == 16  # two charts for each of the 8 objectives
