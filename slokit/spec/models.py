@@ -9,8 +9,8 @@ field. Percentages stay percentages here (``target: 99.9``); the engine adapter 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from datetime import timedelta
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
