@@ -1,0 +1,34 @@
+"""The README documents what the CLI has: every command, and every option of `report` (against --help)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from slokit.cli import run
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+
+
+def help_text(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert run([*args, "--help"]) == 0
+    return capsys.readouterr().out
+
+
+def test_every_command_is_in_the_readme(capsys: pytest.CaptureFixture[str]) -> None:
+    text = help_text(capsys)
+    commands = re.findall(r"^  (\w+)\s{2,}", text.split("Commands:")[1], flags=re.MULTILINE)
+    assert {"validate", "report", "record"} <= set(commands)
+    for command in commands:
+        assert f"`slokit {command}" in README, f"README does not document `slokit {command}`"
+
+
+def test_every_report_option_is_in_the_readme(capsys: pytest.CaptureFixture[str]) -> None:
+    options = set(re.findall(r"(--[a-z][a-z-]+)", help_text(capsys, "report"))) - {"--help"}
+    assert {"--format", "--team", "--snapshot", "--out", "--templates"} <= options
+    missing = sorted(
+        o for o in options if f"`{o}" not in README and f" {o} " not in README and f"[{o}" not in README
+    )
+    assert missing == []
