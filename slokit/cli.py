@@ -309,6 +309,104 @@ def record(
     return int(result.exit_code)
 
 
+class FailOn(StrEnum):
+    exhausted = "exhausted"
+    warning = "warning"
+    page = "page"
+
+
+class OnError(StrEnum):
+    fail = "fail"
+    pass_ = "pass"
+
+
+@app.command()
+def check(
+    paths: Paths,
+    team: TeamOpt = None,
+    service: ServiceOpt = None,
+    objective: ObjectiveOpt = None,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(
+            "--fail-on",
+            metavar="STATUS",
+            help="Fail on this for every objective, overriding the policies' freeze_on: exhausted (budget "
+            "spent), page (spent, or a page alert tier firing) or warning (status warning or exhausted).",
+        ),
+    ] = None,
+    on_error: Annotated[
+        OnError,
+        typer.Option(
+            "--on-error",
+            metavar="fail|pass",
+            help="When the data source fails for an objective: fail (exit 3, the default) or pass (exit 0 "
+            "with a loud warning).",
+        ),
+    ] = OnError.fail,
+    exempt: Annotated[
+        str | None,
+        typer.Option(
+            "--exempt",
+            metavar="REASON",
+            help="Pass a failing gate (the policy's exception for P0 and security fixes), e.g. 'P0 fix "
+            "INC-123'; the reason is printed and recorded. Source errors still fail.",
+        ),
+    ] = None,
+    junit: Annotated[
+        Path | None,
+        typer.Option(
+            "--junit", metavar="FILE", help="Also write a JUnit XML report, one testcase per objective."
+        ),
+    ] = None,
+    at: At = None,
+    snapshot: SnapshotOpt = None,
+    prometheus_url: UrlOpt = None,
+    header: HeaderOpt = None,
+    ca_bundle: CaOpt = None,
+    insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    config: ConfigOpt = None,
+) -> int:
+    """CI release gate: exit 1 when a gating objective's error budget is spent (policy freeze_on).
+
+    Exit codes: 0 pass, 1 gate failed, 2 bad definitions or usage, 3 data source failed. Prints a verdict
+    line, then one line per objective. Under GitHub Actions also annotations and a step summary.
+    """
+    from slokit.gate import evaluate_gate, exemption, objective_lines
+    from slokit.settings import REDACT
+
+    exemption(exempt)  # a blank reason is refused before any query
+    connection = _Connection(prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config)
+    result, _, _ = _evaluate(paths, at, snapshot, _selection(team, service, objective), connection)
+    gate = evaluate_gate(result, fail_on.value if fail_on else None, on_error.value, exempt)
+    typer.echo(REDACT(gate.verdict))
+    typer.echo("")
+    for line in objective_lines(gate):
+        typer.echo(line)
+    _echo_errors(result)
+    warnings = [REDACT(w) for w in gate.warnings()]
+    for line in warnings:
+        typer.echo(f"warning: {line}", err=True)
+    if junit is not None:
+        import platform
+
+        from slokit.fsutil import write_atomic
+        from slokit.report.junit import render_junit
+
+        write_atomic(junit, render_junit(gate, platform.node() or "localhost", REDACT, warnings))
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from slokit import github
+
+        for line in github.workflow_commands(gate, os.environ.get("GITHUB_WORKSPACE"), REDACT):
+            typer.echo(line)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            github.append_step_summary(Path(summary), github.step_summary(gate, REDACT))
+    return int(gate.exit_code)
+
+
 def _echo_errors(result: Report) -> None:
     from slokit.settings import REDACT
 

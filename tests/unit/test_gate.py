@@ -1,0 +1,325 @@
+"""The gate logic on hand-built reports: every status against every gate, exit codes and verdicts exactly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from slokit.engine import ObjectiveResult, Policy, Status
+from slokit.engine.results import BURN_RATE_KEYS, AlertState, ErrorBudget, failed_result
+from slokit.errors import ExitCode, UsageError
+from slokit.gate import (
+    FailOn,
+    Gate,
+    GateResult,
+    Outcome,
+    breach,
+    evaluate_gate,
+    exemption,
+    objective_lines,
+)
+from slokit.report.model import ObjectiveReport, Report
+
+AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+# Remaining budget per status (a warning below the default warn_below of 25 %).
+REMAINING = {"ok": 0.6, "warning": 0.118, "exhausted": -0.042}
+
+
+def alert(severity: str, long: int, short: int, firing: bool) -> AlertState:
+    return AlertState(
+        severity,  # type: ignore[arg-type]
+        timedelta(minutes=long),
+        timedelta(minutes=short),
+        14.4,
+        20.0 if firing else 0.1,
+        20.0 if firing else 0.1,
+        firing,
+    )
+
+
+def result(key: str, status: Status, page: bool = False, ticket: bool = False) -> ObjectiveResult:
+    if status == "error":
+        return failed_result(key, f"{key}: Prometheus answered HTTP 503: busy")
+    alerts = (alert("page", 60, 5, page), alert("page", 360, 30, False), alert("ticket", 1440, 120, ticket))
+    budget = None
+    if status != "no_data":
+        remaining = REMAINING[status]
+        budget = ErrorBudget(1000.0, 1 - remaining, remaining, 1000 * remaining, 43.2 * remaining)
+    return ObjectiveResult(
+        key=key,
+        status=status,
+        sli=None if status == "no_data" else 0.999,
+        good_events=None,
+        total_events=None,
+        bad_events=None,
+        error_budget=budget,
+        burn_rates=dict.fromkeys(BURN_RATE_KEYS),
+        alerts=alerts if status != "no_data" else (),
+        time_to_exhaustion=None,
+        incidents=(),
+        calendar=None,
+        series=None,
+    )
+
+
+def objective(
+    name: str,
+    status: Status,
+    *,
+    service: str = "shop",
+    kind: str = "operational",
+    freeze_on: str = "exhausted",
+    page: bool = False,
+    ticket: bool = False,
+) -> ObjectiveReport:
+    team = "platform-ops" if kind == "operational" else "shop-dev"
+    return ObjectiveReport(
+        service=service,
+        objective=name,
+        kind=kind,  # type: ignore[arg-type]
+        team=team,
+        emails=(),
+        description="",
+        target=0.999,
+        window="30d",
+        sli_kind="ratio",
+        labels={},
+        location=f"slo/{service}.yaml:7",
+        policy=Policy(freeze_on=freeze_on),  # type: ignore[arg-type]
+        result=result(f"{service}/{name}", status, page, ticket),
+    )
+
+
+def report(*objectives: ObjectiveReport) -> Report:
+    return Report(evaluated_at=AT, objectives=objectives)
+
+
+# status (and alert) x gate -> does the gate fail? (no_data and error are never a breach)
+CASES: list[tuple[str, Status, bool, dict[Gate, bool]]] = [
+    ("ok", "ok", False, {"exhausted": False, "page": False, "warning": False, "never": False}),
+    ("ok, ticket firing", "ok", False, {"exhausted": False, "page": False, "warning": False, "never": False}),
+    (
+        "warning, low budget",
+        "warning",
+        False,
+        {"exhausted": False, "page": False, "warning": True, "never": False},
+    ),
+    (
+        "warning, page firing",
+        "warning",
+        True,
+        {"exhausted": False, "page": True, "warning": True, "never": False},
+    ),
+    ("exhausted", "exhausted", False, {"exhausted": True, "page": True, "warning": True, "never": False}),
+    (
+        "exhausted, page firing",
+        "exhausted",
+        True,
+        {"exhausted": True, "page": True, "warning": True, "never": False},
+    ),
+    ("no data", "no_data", False, {"exhausted": False, "page": False, "warning": False, "never": False}),
+    ("error", "error", False, {"exhausted": False, "page": False, "warning": False, "never": False}),
+]
+
+
+@pytest.mark.parametrize(("label", "status", "page", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_each_status_against_each_gate(
+    label: str, status: Status, page: bool, expected: dict[Gate, bool]
+) -> None:
+    item = objective("x", status, page=page, ticket=label.endswith("ticket firing"))
+    for gate, fails in expected.items():
+        assert (breach(item, gate) is not None) == fails, (label, gate)
+
+
+@pytest.mark.parametrize("freeze_on", ["exhausted", "warning", "never"])
+@pytest.mark.parametrize("fail_on", [None, "exhausted", "page", "warning"])
+@pytest.mark.parametrize("status", ["ok", "warning", "exhausted"])
+def test_fail_on_overrides_the_policy(freeze_on: str, fail_on: FailOn | None, status: Status) -> None:
+    gate = evaluate_gate(report(objective("x", status, freeze_on=freeze_on)), fail_on)
+    effective = fail_on or freeze_on
+    fails = (status == "exhausted" and effective != "never") or (
+        status == "warning" and effective == "warning"
+    )
+    assert gate.exit_code == (ExitCode.GATE_FAILED if fails else ExitCode.OK)
+    assert gate.outcomes[0].outcome == ("fail" if fails else "pass")
+    assert gate.outcomes[0].gate_text == (f"{fail_on} (--fail-on)" if fail_on else f"{freeze_on} (policy)")
+
+
+WHO = "shop/{} (operational, platform-ops)"
+
+
+def test_all_pass() -> None:
+    gate = evaluate_gate(report(objective("a", "ok"), objective("b", "warning"), objective("c", "ok")))
+    assert gate.exit_code == ExitCode.OK
+    assert gate.verdict == "PASS: all 3 objectives pass their gates"
+    assert gate.warnings() == []
+    assert evaluate_gate(report(objective("a", "ok"))).verdict == "PASS: 1 objective passes its gate"
+
+
+def test_exhausted_fails_by_default() -> None:
+    gate = evaluate_gate(report(objective("uptime", "exhausted"), objective("latency", "ok")))
+    assert gate.exit_code == ExitCode.GATE_FAILED
+    assert gate.verdict == (
+        "FAIL: 1 objective has exhausted its budget: shop/uptime (operational, platform-ops) -4.2% remaining"
+    )
+
+
+def test_two_exhausted() -> None:
+    gate = evaluate_gate(report(objective("a", "exhausted"), objective("b", "exhausted")))
+    assert gate.verdict == (
+        f"FAIL: 2 objectives have exhausted their budgets: {WHO.format('a')} -4.2% remaining, "
+        f"{WHO.format('b')} -4.2% remaining"
+    )
+
+
+def test_mixed_breaches_name_each_reason() -> None:
+    gate = evaluate_gate(
+        report(objective("a", "exhausted"), objective("b", "warning", page=True), objective("c", "warning")),
+        "page",
+    )
+    assert gate.exit_code == ExitCode.GATE_FAILED
+    assert gate.verdict == (
+        f"FAIL: 2 objectives fail their gates: {WHO.format('a')} EXHAUSTED -4.2% remaining, "
+        f"{WHO.format('b')} PAGE ALERT 1h/5m 11.8% remaining"
+    )
+    warning = evaluate_gate(report(objective("c", "warning")), "warning")
+    assert warning.verdict == f"FAIL: 1 objective fails its gate: {WHO.format('c')} WARNING 11.8% remaining"
+
+
+def test_freeze_on_never_passes_an_exhausted_budget() -> None:
+    gate = evaluate_gate(report(objective("a", "exhausted", freeze_on="never")))
+    assert (gate.exit_code, gate.verdict) == (ExitCode.OK, "PASS: 1 objective passes its gate")
+
+
+def test_no_data_never_fails_but_is_listed() -> None:
+    gate = evaluate_gate(report(objective("a", "ok"), objective("quiet", "no_data")), "warning")
+    assert gate.exit_code == ExitCode.OK
+    assert gate.verdict == (
+        "PASS: 1 of 2 objectives pass their gates; "
+        f"1 objective has no data (not gated): {WHO.format('quiet')}"
+    )
+    both = evaluate_gate(
+        report(objective("a", "exhausted"), objective("q", "no_data"), objective("r", "no_data"))
+    )
+    assert both.verdict == (
+        f"FAIL: 1 objective has exhausted its budget: {WHO.format('a')} -4.2% remaining; "
+        f"2 objectives have no data (not gated): {WHO.format('q')}, {WHO.format('r')}"
+    )
+
+
+def test_source_error_fails_with_3_by_default() -> None:
+    gate = evaluate_gate(report(objective("a", "ok"), objective("faulty", "error")))
+    assert gate.exit_code == ExitCode.SOURCE
+    assert gate.verdict == (
+        f"ERROR: the data source failed for 1 objective: {WHO.format('faulty')}; "
+        "1 of 2 objectives pass their gates"
+    )
+    assert gate.warnings() == []
+
+
+def test_source_error_passes_loudly_with_on_error_pass() -> None:
+    gate = evaluate_gate(report(objective("a", "ok"), objective("faulty", "error")), on_error="pass")
+    assert gate.exit_code == ExitCode.OK
+    assert gate.verdict == (
+        "PASS (source errors ignored: --on-error pass): 1 of 2 objectives pass their gates; "
+        f"the data source failed for 1 objective: {WHO.format('faulty')}"
+    )
+    assert gate.warnings() == [
+        "PASSING DESPITE SOURCE ERRORS (--on-error pass): the gate was NOT checked for 1 objective: "
+        f"{WHO.format('faulty')}"
+    ]
+
+
+@pytest.mark.parametrize("on_error", ["fail", "pass"])
+def test_gate_failure_beats_source_error(on_error: str) -> None:
+    gate = evaluate_gate(report(objective("a", "exhausted"), objective("faulty", "error")), on_error=on_error)  # type: ignore[arg-type]
+    assert gate.exit_code == ExitCode.GATE_FAILED
+    assert gate.verdict == (
+        f"FAIL: 1 objective has exhausted its budget: {WHO.format('a')} -4.2% remaining; "
+        f"the data source failed for 1 objective: {WHO.format('faulty')}"
+    )
+
+
+def test_exempt_passes_a_failing_gate_and_says_why() -> None:
+    gate = evaluate_gate(report(objective("a", "exhausted"), objective("b", "ok")), exempt="P0 fix INC-123")
+    assert gate.exit_code == ExitCode.OK
+    assert [o.outcome for o in gate.outcomes] == ["exempt", "pass"]
+    assert gate.verdict == (
+        "PASS (exempt: P0 fix INC-123): "
+        f"1 objective has exhausted its budget: {WHO.format('a')} -4.2% remaining"
+    )
+    assert gate.warnings() == [f"gate failure exempted (P0 fix INC-123): {WHO.format('a')} EXHAUSTED"]
+
+
+def test_exempt_with_nothing_to_exempt_is_recorded() -> None:
+    gate = evaluate_gate(report(objective("a", "ok")), exempt="  P0 fix\nINC-123 ")
+    assert gate.exempt == "P0 fix INC-123"
+    assert gate.verdict == "PASS: 1 objective passes its gate (exemption not needed: P0 fix INC-123)"
+
+
+def test_exempt_does_not_cover_source_errors() -> None:
+    gate = evaluate_gate(
+        report(objective("a", "exhausted"), objective("f", "error")), exempt="P0 fix INC-123"
+    )
+    assert gate.exit_code == ExitCode.SOURCE
+    assert gate.verdict == (
+        f"ERROR: the data source failed for 1 objective: {WHO.format('f')}; 1 objective has exhausted its "
+        f"budget: {WHO.format('a')} -4.2% remaining (exempt: P0 fix INC-123)"
+    )
+    only_error = evaluate_gate(report(objective("a", "ok"), objective("f", "error")), exempt="P0")
+    assert only_error.exit_code == ExitCode.SOURCE
+    assert only_error.verdict == (
+        f"ERROR: the data source failed for 1 objective: {WHO.format('f')}; "
+        "1 of 2 objectives pass their gates (--exempt covers gate failures only, not source errors: P0)"
+    )
+
+
+def test_exempt_and_on_error_pass_together() -> None:
+    gate = evaluate_gate(
+        report(objective("a", "exhausted"), objective("f", "error")), on_error="pass", exempt="security fix"
+    )
+    assert gate.exit_code == ExitCode.OK
+    assert gate.verdict == (
+        "PASS (exempt: security fix; source errors ignored: --on-error pass): "
+        f"1 objective has exhausted its budget: {WHO.format('a')} -4.2% remaining; "
+        f"the data source failed for 1 objective: {WHO.format('f')}"
+    )
+
+
+def test_blank_exemption_and_empty_selection_are_usage_errors() -> None:
+    with pytest.raises(UsageError, match="--exempt needs a reason"):
+        exemption("  ")
+    with pytest.raises(UsageError, match="--exempt needs a reason"):
+        evaluate_gate(report(objective("a", "ok")), exempt="")
+    with pytest.raises(UsageError, match="nothing to check"):
+        evaluate_gate(report())
+
+
+def test_objective_lines_worst_first_and_aligned() -> None:
+    gate = evaluate_gate(
+        report(
+            objective("a", "ok"),
+            objective("quiet", "no_data"),
+            objective("burning", "warning", page=True, kind="application"),
+            objective("f", "error"),
+        ),
+        "page",
+    )
+    assert objective_lines(gate) == [
+        "  FAIL     shop/burning  application  shop-dev      WARNING  11.8% left  gate: page (--fail-on), "
+        "page alert 1h/5m firing",
+        "  ERROR    shop/f        operational  platform-ops  ERROR        — left  gate: page (--fail-on)",
+        "  NO DATA  shop/quiet    operational  platform-ops  NO DATA      — left  gate: page (--fail-on)",
+        "  PASS     shop/a        operational  platform-ops  OK       60.0% left  gate: page (--fail-on)",
+    ]
+
+
+def test_outcome_helpers() -> None:
+    gate: GateResult = evaluate_gate(report(objective("a", "exhausted"), objective("b", "no_data")))
+    outcomes: list[Outcome] = [o.outcome for o in gate.worst_first()]
+    assert outcomes == ["fail", "no_data"]
+    assert gate.head == "FAIL"
+    assert not gate.passed
+    assert [o.key for o in gate.having("no_data")] == ["shop/b"]
