@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import json
-import math
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -134,10 +133,8 @@ class PrometheusSource:
             if len(result) > 1:
                 hint = "" if role == VALUE else "; aggregate it with sum()"
                 raise QueryFailed(f"{role} query returned {len(result)} series, expected one{hint}: {expr}")
-            for sample_time, raw in result[0]["values"] if result else ():
-                index = round((float(sample_time) - start_s) / step_s)
-                if 0 <= index < query.points:
-                    out[index] = _finite(raw)
+            if result and result[0]["values"]:
+                _place(out, result[0]["values"], start_s, step_s)
             chunk_start = chunk_end + query.step
         return out
 
@@ -174,9 +171,17 @@ def _ts(moment: datetime) -> str:
     return f"{moment.timestamp():.3f}"
 
 
-def _finite(raw: Any) -> float:
-    value = float(raw)
-    return value if math.isfinite(value) else math.nan
+def _place(out: FloatArray, values: list[list[Any]], start_s: float, step_s: float) -> None:
+    """Put Prometheus's ``[[time, "value"], ...]`` into ``out`` by step index; non-finite values become NaN.
+
+    Vectorised because a 30 d range at 5 m is ~9,500 points per query: a per-point Python loop (which
+    also re-derived ``query.points`` per point) was most of the client's CPU time with 200 objectives.
+    """
+    times, raws = zip(*values, strict=True)
+    index = np.rint((np.asarray(times, dtype=np.float64) - start_s) / step_s).astype(np.int64)
+    samples = np.asarray(raws, dtype=np.float64)  # parses "NaN", "+Inf" like float() does
+    keep = (index >= 0) & (index < len(out))
+    out[index[keep]] = np.where(np.isfinite(samples[keep]), samples[keep], np.nan)
 
 
 def _is_number(value: Any) -> bool:
