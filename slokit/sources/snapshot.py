@@ -10,8 +10,12 @@ Format (JSON, gzip-compressed when the name ends in ``.gz``)::
         "checkout/availability": {
             "fingerprint": "<hash of the SLI and step>", "step_seconds": 300,
             "start": "<end of the first step, RFC 3339>", "points": 9504,
-            "series": {"good": [...], "total": [...]},    # null where the source had no data
+            "series": {"good": {"float64le": "<base64>"}, "total": {...}},
             "error": null}}}
+
+Each series is its values as little-endian IEEE 754 doubles, base64-encoded, NaN where the source had no
+data: exact, and about ten times faster to load than a JSON list of numbers (200 objectives x 30 days is
+3.8 million values). A plain JSON list (``null`` for no data) is read too, for hand-written fixtures.
 
 A replayed objective must have the same SLI and step as when it was recorded (its fingerprint), and the
 recorded range must cover the range asked for; otherwise that objective is reported as ``error``.
@@ -19,6 +23,7 @@ recorded range must cover the range asked for; otherwise that objective is repor
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import math
@@ -67,7 +72,7 @@ def write_snapshot(
                 "step_seconds": int(f.query.step.total_seconds()),
                 "start": _rfc3339(f.query.start),
                 "points": f.query.points,
-                "series": {role: _to_json(values) for role, values in f.series.items()},
+                "series": {role: _encode(values) for role, values in f.series.items()},
                 "error": f.error,
             }
             for f in fetched
@@ -78,8 +83,14 @@ def write_snapshot(
         handle.write(json.dumps(document, separators=(",", ":"), allow_nan=False))
 
 
-def _to_json(values: FloatArray) -> list[float | None]:
-    return [None if math.isnan(v) else v for v in values.tolist()]
+def _encode(values: FloatArray) -> dict[str, str]:
+    return {"float64le": base64.b64encode(np.ascontiguousarray(values, dtype="<f8").tobytes()).decode()}
+
+
+def _decode(encoded: Any) -> FloatArray:
+    if isinstance(encoded, dict) and "float64le" in encoded:
+        return np.frombuffer(base64.b64decode(encoded["float64le"]), dtype="<f8").astype(np.float64)
+    return np.array(encoded, dtype=np.float64)  # a list; None becomes NaN
 
 
 @dataclass(frozen=True)
@@ -88,7 +99,7 @@ class _Recorded:
     step_seconds: int
     start: datetime
     points: int
-    series: dict[str, list[float | None]]
+    series: dict[str, FloatArray]
     error: str | None
 
 
@@ -115,7 +126,7 @@ class SnapshotSource:
                     step_seconds=int(item["step_seconds"]),
                     start=_parse_time(item["start"]),
                     points=int(item["points"]),
-                    series=item["series"],
+                    series={role: _decode(values) for role, values in item["series"].items()},
                     error=item.get("error"),
                 )
                 for key, item in document["objectives"].items()
@@ -156,7 +167,6 @@ class SnapshotSource:
                 f"{recorded.points} steps, not the range asked for",
             )
         series = {
-            role: np.array(values[first : first + query.points], dtype=np.float64)  # None -> NaN
-            for role, values in recorded.series.items()
+            role: values[first : first + query.points].copy() for role, values in recorded.series.items()
         }
         return FetchedSeries(query, series=series)
