@@ -4,7 +4,9 @@ Usage: ``python benchmarks/bench_engine.py [--objectives 1000] [--runs 5] [--ste
 
 Each run is a fresh subprocess (``--worker``) so its peak RSS is that run's alone: it builds the inputs
 (synthetic Poisson traffic with a baseline error ratio, a few injected incidents and 1 % missing steps),
-then times one ``evaluate`` call -- all burn windows, alert tiers, incidents and chart series. The peak
+then times one ``evaluate`` call -- all burn windows, alert tiers, incidents and chart series -- in wall
+and CPU time (the CPU figure and the 1-minute load average show how much other work on the machine
+inflated the wall time). The peak
 RSS is the worker's whole-process maximum (``ru_maxrss``), so it includes the interpreter and the input
 series themselves (2 x objectives x steps float64), not only the engine's temporaries.
 The parent prints the median of the runs per step size; the last line is the 5m figure.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -74,9 +77,10 @@ def build_inputs(objectives: int, step: timedelta, seed: int = 42) -> list[Objec
 def worker(objectives: int, step_name: str) -> None:
     inputs = build_inputs(objectives, STEPS[step_name])
     gc.collect()
-    started = time.perf_counter()
+    load = os.getloadavg()[0]
+    started, cpu_started = time.perf_counter(), time.process_time()
     results = evaluate(inputs, AT)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     statuses: dict[str, int] = {}
     for r in results:
@@ -85,6 +89,8 @@ def worker(objectives: int, step_name: str) -> None:
         "objectives": objectives,
         "steps": int(inputs[0].timestamps.size),
         "seconds": seconds,
+        "cpu_seconds": cpu,
+        "load": load,
         "peak_rss_mb": peak_mb,
         "incidents": sum(len(r.incidents) for r in results),
         "statuses": statuses,
@@ -103,9 +109,13 @@ def measure(objectives: int, step_name: str, runs: int) -> dict[str, float]:
         )
         samples.append(json.loads(out.stdout.strip().splitlines()[-1]))
     seconds = [s["seconds"] for s in samples]
+    cpu = [s["cpu_seconds"] for s in samples]
+    load = [s["load"] for s in samples]
     rss = [s["peak_rss_mb"] for s in samples]
     print(
-        f"  {step_name}: runs {', '.join(f'{x:.3f}' for x in seconds)} s; "
+        f"  {step_name}: runs {', '.join(f'{x:.3f}' for x in seconds)} s wall; "
+        f"cpu {', '.join(f'{x:.3f}' for x in cpu)} s; "
+        f"load {', '.join(f'{x:.1f}' for x in load)}; "
         f"peak RSS {', '.join(f'{x:.0f}' for x in rss)} MB; "
         f"{samples[0]['incidents']} incidents; statuses {samples[0]['statuses']}",
         file=sys.stderr,
