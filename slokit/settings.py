@@ -35,6 +35,9 @@ class PrometheusSettings:
     retries: int = 3
     backoff: float = 0.5
     concurrency: int = 8
+    # gzip saves bandwidth on a remote link but costs the server about as much CPU as evaluating the query;
+    # next to the server (a sidecar, the same host) turning it off is faster.
+    compression: bool = True
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -91,7 +94,17 @@ def _number(name: str, raw: Any, kind: type[int] | type[float], minimum: float) 
     return value
 
 
-_FILE_KEYS = {"url", "headers", "ca_bundle", "verify_tls", "timeout", "retries", "backoff", "concurrency"}
+_FILE_KEYS = {
+    "url",
+    "headers",
+    "ca_bundle",
+    "verify_tls",
+    "timeout",
+    "retries",
+    "backoff",
+    "concurrency",
+    "compression",
+}
 
 
 def _from_file(path: Path) -> dict[str, Any]:
@@ -141,6 +154,7 @@ def load_prometheus_settings(
         parse_header(h) for h in env.get("SLOKIT_PROMETHEUS_HEADERS", "").split("\n") if h.strip()
     ]
     header_pairs += [parse_header(h) for h in headers]
+    compression_raw = pick(None, "PROMETHEUS_COMPRESSION", "compression")
     verify_raw = pick(None if not insecure else "false", "PROMETHEUS_VERIFY_TLS", "verify_tls")
     settings = replace(
         s,
@@ -154,6 +168,7 @@ def load_prometheus_settings(
         timeout=_number("timeout", pick(timeout, "PROMETHEUS_TIMEOUT", "timeout") or s.timeout, float, 0.1),
         retries=_number("retries", file.get("retries", s.retries), int, 0),
         backoff=_number("backoff", file.get("backoff", s.backoff), float, 0),
+        compression=True if compression_raw is None else _bool("compression", str(compression_raw)),
         concurrency=_number(
             "concurrency", pick(concurrency, "CONCURRENCY", "concurrency") or s.concurrency, int, 1
         ),

@@ -54,6 +54,8 @@ class PrometheusSource:
         headers = dict(settings.headers)
         if settings.token:
             headers["Authorization"] = f"Bearer {settings.token}"
+        if not settings.compression:
+            headers["Accept-Encoding"] = "identity"
         retry = Retry(
             total=settings.retries,
             backoff_factor=settings.backoff,

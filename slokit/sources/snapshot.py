@@ -26,7 +26,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime

@@ -325,3 +325,24 @@ def test_connection_refused_fails_every_objective_without_leaking_credentials(
     ]
     assert [o["status"] for o in document["objectives"]] == ["error", "error"]
     assert_clean(err + json.dumps(document))
+
+
+@pytest.mark.parametrize(("setting", "expected"), [("true", "gzip"), ("false", "identity")])
+def test_compression_setting_decides_accept_encoding(
+    httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], setting: str, expected: str
+) -> None:
+    (tmp_path / "slo.yaml").write_text(DEFINITIONS)
+    (tmp_path / "slokit.yaml").write_text(f"prometheus: {{compression: {setting}}}\n")
+    encodings: list[str] = []
+
+    def dispatch(request: Request) -> Response:
+        encodings.append(request.headers.get("Accept-Encoding", ""))
+        parse_step(request)
+        return matrix(request, 1)
+
+    httpserver.expect_request("/api/v1/query_range").respond_with_handler(dispatch)
+    code, _, _ = report(url_of(httpserver), tmp_path, capsys)
+    assert code == 0
+    assert len(encodings) == 4
+    assert all(expected in e for e in encodings), encodings
+    assert all(("gzip" in e) == (expected == "gzip") for e in encodings)

@@ -68,3 +68,12 @@ def test_redaction() -> None:
     assert redactor("Authorization: Bearer s3cret-token at https://me:pw@h/") == (
         "Authorization: Bearer *** at https://***@h/"
     )
+
+
+def test_compression_is_on_unless_turned_off(tmp_path: Path) -> None:
+    assert load_prometheus_settings(url="http://x", env={}).compression is True
+    config = tmp_path / "slokit.yaml"
+    config.write_text("prometheus: {url: 'http://x', compression: false}\n")
+    assert load_prometheus_settings(config=config, env={}).compression is False
+    env = {"SLOKIT_PROMETHEUS_COMPRESSION": "true"}
+    assert load_prometheus_settings(config=config, env=env).compression is True
