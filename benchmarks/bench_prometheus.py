@@ -280,6 +280,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=None, help="slokit --concurrency (default 8)")
     parser.add_argument("--serial", action="store_true", help="also time slokit with --concurrency 1")
     parser.add_argument("--no-peer", action="store_true", help="skip slo-generator")
+    parser.add_argument(
+        "--no-compression",
+        action="store_true",
+        help="run slokit with SLOKIT_PROMETHEUS_COMPRESSION=false (uncompressed responses)",
+    )
     parser.add_argument("--slo-generator-venv", type=Path, default=SLOGEN_VENV)
     args = parser.parse_args()
 
@@ -312,7 +317,8 @@ def main() -> None:
 
         # One untimed run each first (page cache, .pyc files), then the timed runs interleaved, so that
         # whatever else runs on the machine meanwhile weighs on both tools alike.
-        _, stdout = timed(slokit_argv(args.concurrency), server)
+        slokit_env = {**os.environ, "SLOKIT_PROMETHEUS_COMPRESSION": "false"} if args.no_compression else None
+        _, stdout = timed(slokit_argv(args.concurrency), server, slokit_env)
         check_slokit_output(stdout, len(objectives))
         if peer:
             _, stdout = timed(peer, server, env)
@@ -322,11 +328,11 @@ def main() -> None:
         peer_runs: list[Run] = []
         for i in range(max(args.runs, args.peer_runs if peer else 0)):
             if i < args.runs:
-                run, stdout = timed(slokit_argv(args.concurrency), server)
+                run, stdout = timed(slokit_argv(args.concurrency), server, slokit_env)
                 check_slokit_output(stdout, len(objectives))
                 slokit_runs.append(run)
             if args.serial and i < max(1, args.runs // 2):
-                run, stdout = timed(slokit_argv(1), server)
+                run, stdout = timed(slokit_argv(1), server, slokit_env)
                 check_slokit_output(stdout, len(objectives))
                 serial_runs.append(run)
             if peer and i < args.peer_runs:
