@@ -114,8 +114,15 @@ class _Span:
     period: tuple[datetime, datetime] | None
 
 
-def evaluate(inputs: Sequence[ObjectiveInput], at: datetime) -> list[ObjectiveResult]:
-    """Evaluate every objective at ``at``; results come back in input order."""
+def evaluate(
+    inputs: Sequence[ObjectiveInput], at: datetime, *, incidents: bool = True, series: bool = True
+) -> list[ObjectiveResult]:
+    """Evaluate every objective at ``at``; results come back in input order.
+
+    ``incidents=False`` / ``series=False`` skip those parts (results get ``()`` / ``None``): a CI gate
+    shows neither, and they are most of the engine's time on noisy fleets.
+    """
+    parts = _Parts(incidents=incidents, series=series)
     at = require_aware(at)
     results: list[ObjectiveResult | None] = [None] * len(inputs)
     for group in _group(inputs, results):
@@ -124,7 +131,9 @@ def evaluate(inputs: Sequence[ObjectiveInput], at: datetime) -> list[ObjectiveRe
         chunk = max(1, CHUNK_CELLS // max(1, group.ts_ns.size))
         for lo in range(0, len(group.members), chunk):
             members = group.members[lo : lo + chunk]
-            for member, result in zip(members, _evaluate_block(members, group, at_step, end), strict=True):
+            for member, result in zip(
+                members, _evaluate_block(members, group, at_step, end, parts), strict=True
+            ):
                 results[member.position] = result
     return [
         r if r is not None else failed_result(inputs[i].key, "not evaluated") for i, r in enumerate(results)
@@ -204,7 +213,15 @@ def _optional(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
-def _evaluate_block(members: list[_Prepared], group: _Group, at: datetime, end: int) -> list[ObjectiveResult]:
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    incidents: bool
+    series: bool
+
+
+def _evaluate_block(
+    members: list[_Prepared], group: _Group, at: datetime, end: int, parts: _Parts
+) -> list[ObjectiveResult]:
     objectives = [m.objective for m in members]
     step = group.step
     block = build_block(group.ts_ns, end, [m.good for m in members], [m.total for m in members])
@@ -234,10 +251,15 @@ def _evaluate_block(members: list[_Prepared], group: _Group, at: datetime, end: 
     burns = burn_rates(block, at_ns, budget_ratio, windows)
     day = burn_rates(block, at_ns, np.ones_like(budget_ratio), [timedelta(days=1)])[timedelta(days=1)]
 
-    incidents = find_incidents(block, burning_steps(block, budget_ratio, starts), step)
-    series = _series(
-        block, starts=starts, has_data=has_data, step=step, allowed=allowed, budget_ratio=budget_ratio
-    )
+    incident_rows: list[tuple[Incident, ...]] = [()] * len(objectives)
+    if parts.incidents:
+        runs = find_incidents(block, burning_steps(block, budget_ratio, starts), step)
+        incident_rows = _incidents(runs, group, allowed, objectives)
+    series: dict[int, BudgetSeries] = {}
+    if parts.series:
+        series = _series(
+            block, starts=starts, has_data=has_data, step=step, allowed=allowed, budget_ratio=budget_ratio
+        )
 
     numbers = _Numbers(
         sli=ratio(good, total).tolist(),
@@ -252,7 +274,6 @@ def _evaluate_block(members: list[_Prepared], group: _Group, at: datetime, end: 
         day_error_ratio=day.tolist(),
         burns={w: v.tolist() for w, v in burns.items()},
     )
-    incident_rows = _incidents(incidents, group, allowed, objectives)
     return [
         _assemble(
             row,

@@ -124,3 +124,18 @@ def test_inputs_are_not_modified(make_input) -> None:
     evaluate([inp], AT)
     np.testing.assert_array_equal(inp.good, good)
     np.testing.assert_array_equal(inp.total, total)
+
+
+def test_incidents_and_series_can_be_skipped(fleet: list[ObjectiveInput]) -> None:
+    full = evaluate(fleet, AT)
+    lean = evaluate(fleet, AT, incidents=False, series=False)
+    assert any(r.incidents for r in full) and any(r.series is not None for r in full)
+    for a, b in zip(full, lean, strict=True):
+        assert b.incidents == () and b.series is None
+        assert (a.status, a.sli, a.error_budget, a.burn_rates, a.alerts) == (
+            b.status,
+            b.sli,
+            b.error_budget,
+            b.burn_rates,
+            b.alerts,
+        )
