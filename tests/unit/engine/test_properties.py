@@ -105,9 +105,11 @@ def test_scaling_all_events_changes_no_ratio(make_input, case: Case, scale: floa
         assert close(a.error_budget.consumed, b.error_budget.consumed, 1e-7)
         assert close(a.error_budget.remaining, b.error_budget.remaining, 1e-7)
         assert close(a.error_budget.remaining_minutes, b.error_budget.remaining_minutes, 1e-7)
-    assert [i.budget_share for i in a.incidents] == [i.budget_share for i in b.incidents] or all(
-        close(x.budget_share, y.budget_share, 1e-7) for x, y in zip(a.incidents, b.incidents, strict=True)
-    )
+    if math.frexp(scale)[0] == 0.5:
+        # Only a power of two scales exactly: otherwise a step at exactly 1x may round to either side.
+        assert [(i.start, i.end) for i in a.incidents] == [(i.start, i.end) for i in b.incidents]
+        for x, y in zip(a.incidents, b.incidents, strict=True):
+            assert close(x.budget_share, y.budget_share)
 
 
 @settings(max_examples=150, deadline=None)
