@@ -163,6 +163,8 @@ def _evaluate(
     snapshot: Path | None,
     selection: Selection,
     connection: _Connection,
+    *,
+    details: bool = True,
 ) -> tuple[Report, list[FetchedSeries], Definitions]:
     from slokit import pipeline
     from slokit.spec import load
@@ -191,9 +193,10 @@ def _evaluate(
         source = PrometheusSource(settings)
         moment = parse_at(at) if at else None
     pinned = pipeline.pin(moment)
+    plans = pipeline.plan(definitions, pinned, selection)
     try:
-        with _progress(len(pipeline.plan(definitions, pinned, selection))) as advance:
-            report, fetched = pipeline.run(definitions, source, pinned, selection, advance)
+        with _progress(len(plans)) as advance:
+            report, fetched = pipeline.execute(plans, source, pinned, advance, details=details)
     finally:
         source.close()
     return report, fetched, definitions
@@ -202,8 +205,6 @@ def _evaluate(
 @contextmanager
 def _progress(total: int) -> Iterator[Callable[[FetchedSeries], None]]:
     """A progress bar on stderr when it is a terminal; nothing when piped or in CI."""
-    from slokit.sources.base import FetchedSeries  # noqa: F401  (type only at runtime)
-
     if not sys.stderr.isatty() or os.environ.get("CI") or total < 2:
         yield lambda _: None
         return
@@ -379,7 +380,9 @@ def check(
 
     exemption(exempt)  # a blank reason is refused before any query
     connection = _Connection(prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config)
-    result, _, _ = _evaluate(paths, at, snapshot, _selection(team, service, objective), connection)
+    # The gate shows neither incidents nor charts: skip computing them.
+    selection = _selection(team, service, objective)
+    result, _, _ = _evaluate(paths, at, snapshot, selection, connection, details=False)
     gate = evaluate_gate(result, fail_on.value if fail_on else None, on_error.value, exempt)
     typer.echo(REDACT(gate.verdict))
     typer.echo("")

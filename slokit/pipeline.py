@@ -133,14 +133,15 @@ def engine_input(planned: Planned, fetched: FetchedSeries) -> engine.ObjectiveIn
 
 
 def evaluate(
-    plans: Sequence[Planned], fetched: Sequence[FetchedSeries], at: datetime
+    plans: Sequence[Planned], fetched: Sequence[FetchedSeries], at: datetime, *, details: bool = True
 ) -> list[engine.ObjectiveResult]:
+    """Engine results in plan order; ``details=False`` skips incidents and chart series."""
     by_key = {f.query.key: f for f in fetched}
     ok = [(p, by_key[p.key]) for p in plans if by_key[p.key].error is None]
     computed = dict(
         zip(
             (p.key for p, _ in ok),
-            engine.evaluate([engine_input(p, f) for p, f in ok], at),
+            engine.evaluate([engine_input(p, f) for p, f in ok], at, incidents=details, series=details),
             strict=True,
         )
     )
@@ -150,18 +151,31 @@ def evaluate(
     ]
 
 
+def execute(
+    plans: Sequence[Planned],
+    source: Source,
+    at: datetime,
+    on_done: Callable[[FetchedSeries], None] | None = None,
+    *,
+    details: bool = True,
+) -> tuple[Report, list[FetchedSeries]]:
+    """Fetch and evaluate; returns the report and the raw series (which ``slokit record`` saves)."""
+    fetched = source.fetch([p.query for p in plans], on_done)
+    results = evaluate(plans, fetched, at, details=details)
+    objectives = tuple(
+        ObjectiveReport.build(p.service, p.index, r, p.policy) for p, r in zip(plans, results, strict=True)
+    )
+    return Report(evaluated_at=at, objectives=objectives), fetched
+
+
 def run(
     definitions: Definitions,
     source: Source,
     at: datetime,
     selection: Selection | None = None,
     on_done: Callable[[FetchedSeries], None] | None = None,
+    *,
+    details: bool = True,
 ) -> tuple[Report, list[FetchedSeries]]:
-    """Plan, fetch and evaluate; returns the report and the raw series (for ``slokit record``)."""
-    plans = plan(definitions, at, selection)
-    fetched = source.fetch([p.query for p in plans], on_done)
-    results = evaluate(plans, fetched, at)
-    objectives = tuple(
-        ObjectiveReport.build(p.service, p.index, r, p.policy) for p, r in zip(plans, results, strict=True)
-    )
-    return Report(evaluated_at=at, objectives=objectives), fetched
+    """Plan, fetch and evaluate: the whole run in one call."""
+    return execute(plan(definitions, at, selection), source, at, on_done, details=details)
