@@ -22,13 +22,12 @@ from pathlib import Path
 from typing import Literal
 
 from slokit.engine import BURN_RATE_KEYS, Incident
-from slokit.report.model import STATUSES, ObjectiveReport, Report, TeamSection
+from slokit.report.model import MAX_LISTED_INCIDENTS, STATUSES, ObjectiveReport, Report, TeamSection
 from slokit.report.templates import render
 from slokit.settings import REDACT
 
 TEMPLATE = "report.html.j2"
 ImageMode = Literal["inline", "cid", "none"]
-MAX_INCIDENTS = 20  # dozens of five-minute blips per objective would drown the ones that matter
 SUMMARY_BURN_KEYS: tuple[str, ...] = ("1h", "6h", "1d", "3d")  # the alert tiers' long windows
 
 
@@ -77,7 +76,7 @@ def render_html(
     templates: Path | None = None,
     *,
     images: ImageMode = "inline",
-    max_incidents: int = MAX_INCIDENTS,
+    max_incidents: int = MAX_LISTED_INCIDENTS,
     chart_workers: int = 1,
 ) -> HtmlReport:
     """Render the report as HTML.
@@ -103,11 +102,8 @@ def render_html(
             cards.append(Card(anchor, item, *urls))
 
     by_item = {id(card.item): card for card in cards}
-    incidents = sorted(
-        (IncidentRow(card, incident) for card in cards for incident in card.item.result.incidents),
-        key=lambda row: row.incident.budget_share,
-        reverse=True,
-    )
+    # Report.incidents() already orders them, largest budget share first; the template needs each one's card.
+    incidents = [IncidentRow(by_item[id(row.objective)], row.incident) for row in report.incidents()]
     html = render(
         TEMPLATE,
         templates,
@@ -117,7 +113,7 @@ def render_html(
         cards=cards,
         sections=[Section(team, [by_item[id(i)] for i in team.objectives]) for team in report.sections()],
         frozen=[by_item[id(item)] for item in report.frozen()],
-        postmortems=[IncidentRow(by_item[id(due.objective)], due.incident) for due in report.postmortems()],
+        postmortems=[row for row in incidents if row.incident.postmortem_required],
         incidents=incidents[:max_incidents],
         incidents_left_out=incidents[max_incidents:],
         summary_burn_keys=SUMMARY_BURN_KEYS,

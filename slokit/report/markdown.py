@@ -6,12 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from slokit.report import fmt
-from slokit.report.model import ObjectiveReport, Report, TeamSection
+from slokit.report.model import MAX_LISTED_INCIDENTS, ObjectiveReport, Report, TeamSection
 from slokit.report.templates import render
 from slokit.report.terminal import summary
-
-# Per-step incidents can be many on a noisy objective; the table lists the ones that matter most.
-MAX_INCIDENTS = 20
 
 
 def remaining(item: ObjectiveReport) -> float | None:
@@ -27,8 +24,8 @@ def context(
     return {
         "report": report,
         "sections": report.sections() if sections is None else list(sections),
-        "incidents": incidents[:MAX_INCIDENTS],
-        "incidents_hidden": max(0, len(incidents) - MAX_INCIDENTS),
+        "incidents": incidents[:MAX_LISTED_INCIDENTS],
+        "incidents_hidden": max(0, len(incidents) - MAX_LISTED_INCIDENTS),
         "title": title or "SLO report",
         "summary": summary,
         "remaining": remaining,

@@ -80,6 +80,8 @@ class ObjectiveReport:
         )
 
 
+# Per-step incidents can be many on a noisy objective; reports list the ones that consumed the most budget.
+MAX_LISTED_INCIDENTS = 20
 STATUSES: tuple[Status, ...] = ("exhausted", "warning", "error", "no_data", "ok")  # worst news first
 _FREEZING: dict[str, tuple[Status, ...]] = {
     "exhausted": ("exhausted",),
