@@ -411,11 +411,10 @@ def check(
 
 
 def _echo_errors(result: Report) -> None:
-    from slokit.settings import REDACT
 
     for item in result.objectives:
-        if item.result.error:
-            typer.echo(REDACT(f"error: {item.result.error}"), err=True)
+        if item.error:
+            typer.echo(f"error: {item.error}", err=True)
 
 
 def run(argv: list[str] | None = None) -> int:

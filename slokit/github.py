@@ -70,7 +70,7 @@ def _annotation(o: ObjectiveOutcome, gate: GateResult) -> tuple[Level, str, str]
     if o.outcome == "error":
         level: Level = "warning" if gate.on_error == "pass" else "error"
         ignored = " (ignored: --on-error pass)" if gate.on_error == "pass" else ""
-        return level, f"SLO data source failed: {o.key}", f"{o.item.result.error}{ignored}"
+        return level, f"SLO data source failed: {o.key}", f"{o.item.error}{ignored}"
     if o.outcome == "no_data":
         return "notice", f"SLO without data: {o.key}", f"{o.who} has no data; not gated"
     if o.item.status in ("warning", "exhausted"):
@@ -146,7 +146,7 @@ def step_summary(gate: GateResult, redact: Callable[[str], str] = lambda text: t
     if gate.exempt is not None:
         notes.append(f"**Exempt:** {md(gate.exempt)}")
     for o in gate.having("error"):
-        notes.append(f"**Source error** ({md(o.key)}): {md(redact(o.item.result.error or ''))}")
+        notes.append(f"**Source error** ({md(o.key)}): {md(o.item.error or '')}")
     lines.extend(f"{note}\n" for note in notes)
     return "\n".join(lines)
 

@@ -78,7 +78,7 @@ def objective_dict(item: ObjectiveReport) -> dict[str, Any]:
         "description": item.description,
         "labels": item.labels,
         "definition": item.location,
-        "error": r.error,
+        "error": item.error,
     }
 
 

@@ -55,8 +55,8 @@ def figures(o: ObjectiveOutcome) -> str:
         f"alerts firing: {fmt.firing(item)}",
         f"definition: {item.location}",
     ]
-    if result.error:
-        lines.append(f"error: {result.error}")
+    if item.error:
+        lines.append(f"error: {item.error}")
     return "\n".join(lines) + "\n"
 
 
@@ -76,7 +76,7 @@ def _testcase(parent: ET.Element, o: ObjectiveOutcome, gate: GateResult) -> None
         )
         element.text = figures(o)
     elif o.outcome == "error":
-        element = ET.SubElement(case, "error", message=o.item.result.error or "", type="source_error")
+        element = ET.SubElement(case, "error", message=o.item.error or "", type="source_error")
         element.text = figures(o)
     elif o.outcome == "no_data":
         element = ET.SubElement(case, "skipped", message=f"no data: {o.who} is not gated")

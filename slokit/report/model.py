@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from slokit.durations import format_duration
 from slokit.engine import Incident, ObjectiveResult, Policy, Status
 from slokit.errors import ExitCode
+from slokit.settings import REDACT
 from slokit.spec.loader import LoadedService
 from slokit.spec.models import KINDS, CalendarWindow, Kind
 
@@ -55,6 +56,11 @@ class ObjectiveReport:
     @property
     def status(self) -> Status:
         return self.result.status
+
+    @property
+    def error(self) -> str | None:
+        """The source's error text, scrubbed of credentials: every renderer shows this, never the raw one."""
+        return None if self.result.error is None else REDACT(self.result.error)
 
     @classmethod
     def build(

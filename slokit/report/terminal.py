@@ -78,7 +78,8 @@ OPTIONAL_COLUMNS = (("budget trend", 160), ("window", 140))
 
 def team_table(section: TeamSection, width: int) -> Table:
     title = f"{section.team} · {section.kind} · {summary(section.counts)}"
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, expand=False, pad_edge=False)
+    # Text, not a str: rich would read "[...]" in a team name as markup
+    table = Table(title=Text(title), title_justify="left", box=box.SIMPLE_HEAD, expand=False, pad_edge=False)
     dropped = {name for name, min_width in OPTIONAL_COLUMNS if width < min_width}
     keep = [i for i, column in enumerate(COLUMNS) if column[0] not in dropped]
     for name, justify, no_wrap in (COLUMNS[i] for i in keep):
@@ -94,8 +95,8 @@ def team_table(section: TeamSection, width: int) -> Table:
     for item in section.objectives:
         row = _objective_row(item)
         table.add_row(*(row[i] for i in keep))
-        if item.result.error:
-            table.add_row("", Text(f"↳ {item.result.error}", style=STYLES["error"]))
+        if item.error:
+            table.add_row("", Text(f"↳ {item.error}", style=STYLES["error"]))
     return table
 
 
@@ -117,8 +118,8 @@ def team_lines(section: TeamSection) -> Group:
             f"exhausted in {fmt.duration(r.time_to_exhaustion)}"
         )
         lines += [head, Text(detail)]
-        if r.error:
-            lines.append(Text(f"    ↳ {r.error}", style=STYLES["error"]))
+        if item.error:
+            lines.append(Text(f"    ↳ {item.error}", style=STYLES["error"]))
     lines.append(Text(""))
     return Group(*lines)
 
