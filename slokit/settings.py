@@ -7,6 +7,7 @@ so they do not end up in shell history, CI logs or the repository. :class:`Redac
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -35,9 +36,9 @@ class PrometheusSettings:
     retries: int = 3
     backoff: float = 0.5
     concurrency: int = 8
-    # gzip saves bandwidth on a remote link but costs the server about as much CPU as evaluating the query;
-    # next to the server (a sidecar, the same host) turning it off is faster.
-    compression: bool = True
+    # gzip saves bandwidth on a remote link but costs the server about as much CPU as evaluating the query.
+    # None = auto: off for a loopback address, where there is no bandwidth to save, on otherwise.
+    compression: bool | None = None
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -92,6 +93,25 @@ def _number(name: str, raw: Any, kind: type[int] | type[float], minimum: float) 
     if value < minimum:
         raise UsageError(f"{name} must be at least {minimum:g} (got {raw!r})")
     return value
+
+
+def _compression(raw: Any) -> bool | None:
+    if raw is None or str(raw).strip().lower() == "auto":
+        return None
+    return _bool("compression", str(raw))
+
+
+def compress_responses(settings: PrometheusSettings) -> bool:
+    """Whether to ask the server for gzip: as set, or (auto) unless the server is on a loopback address."""
+    if settings.compression is not None:
+        return settings.compression
+    host = urlsplit(settings.url or "").hostname or ""
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: assume it is remote
+        return True
 
 
 _FILE_KEYS = {
@@ -168,7 +188,7 @@ def load_prometheus_settings(
         timeout=_number("timeout", pick(timeout, "PROMETHEUS_TIMEOUT", "timeout") or s.timeout, float, 0.1),
         retries=_number("retries", file.get("retries", s.retries), int, 0),
         backoff=_number("backoff", file.get("backoff", s.backoff), float, 0),
-        compression=True if compression_raw is None else _bool("compression", str(compression_raw)),
+        compression=_compression(compression_raw),
         concurrency=_number(
             "concurrency", pick(concurrency, "CONCURRENCY", "concurrency") or s.concurrency, int, 1
         ),

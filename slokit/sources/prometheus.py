@@ -28,7 +28,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from slokit.durations import format_duration
-from slokit.settings import REDACT, PrometheusSettings
+from slokit.settings import REDACT, PrometheusSettings, compress_responses
 from slokit.sources import promql
 from slokit.sources.base import VALUE, FetchedSeries, FloatArray, SeriesQuery
 
@@ -54,7 +54,7 @@ class PrometheusSource:
         headers = dict(settings.headers)
         if settings.token:
             headers["Authorization"] = f"Bearer {settings.token}"
-        if not settings.compression:
+        if not compress_responses(settings):
             headers["Accept-Encoding"] = "identity"
         retry = Retry(
             total=settings.retries,

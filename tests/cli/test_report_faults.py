@@ -327,7 +327,10 @@ def test_connection_refused_fails_every_objective_without_leaking_credentials(
     assert_clean(err + json.dumps(document))
 
 
-@pytest.mark.parametrize(("setting", "expected"), [("true", "gzip"), ("false", "identity")])
+# The fake server is on 127.0.0.1, so "auto" means no compression.
+@pytest.mark.parametrize(
+    ("setting", "expected"), [("true", "gzip"), ("false", "identity"), ("auto", "identity")]
+)
 def test_compression_setting_decides_accept_encoding(
     httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], setting: str, expected: str
 ) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from slokit.errors import UsageError
-from slokit.settings import Redactor, load_prometheus_settings, parse_header, redact_url
+from slokit.settings import Redactor, compress_responses, load_prometheus_settings, parse_header, redact_url
 
 
 def test_cli_beats_environment_beats_file(tmp_path: Path) -> None:
@@ -70,10 +70,30 @@ def test_redaction() -> None:
     )
 
 
-def test_compression_is_on_unless_turned_off(tmp_path: Path) -> None:
-    assert load_prometheus_settings(url="http://x", env={}).compression is True
+def test_compression_is_auto_unless_set(tmp_path: Path) -> None:
+    assert load_prometheus_settings(url="http://x", env={}).compression is None
     config = tmp_path / "slokit.yaml"
     config.write_text("prometheus: {url: 'http://x', compression: false}\n")
     assert load_prometheus_settings(config=config, env={}).compression is False
     env = {"SLOKIT_PROMETHEUS_COMPRESSION": "true"}
     assert load_prometheus_settings(config=config, env=env).compression is True
+    env = {"SLOKIT_PROMETHEUS_COMPRESSION": "auto"}
+    assert load_prometheus_settings(config=config, env=env).compression is None
+
+
+@pytest.mark.parametrize(
+    ("url", "compressed"),
+    [
+        ("http://127.0.0.1:9090", False),
+        ("http://127.8.0.1:9090", False),
+        ("http://localhost:9090", False),
+        ("http://[::1]:9090", False),
+        ("http://prometheus.monitoring.svc:9090", True),
+        ("https://10.0.0.5", True),
+        ("https://mimir.example.com/prometheus", True),
+    ],
+)
+def test_auto_compression_is_off_only_for_loopback(url: str, compressed: bool) -> None:
+    assert compress_responses(load_prometheus_settings(url=url, env={})) is compressed
+    forced = load_prometheus_settings(url=url, env={"SLOKIT_PROMETHEUS_COMPRESSION": "true"})
+    assert compress_responses(forced) is True
