@@ -410,6 +410,196 @@ def check(
     return int(gate.exit_code)
 
 
+class MailTeams(StrEnum):
+    operational = "operational"
+    application = "application"
+    both = "both"
+
+
+@app.command(name="email")
+def email_command(
+    paths: Paths,
+    team: Annotated[
+        MailTeams,
+        typer.Option(
+            "--team",
+            metavar="TEAM",
+            help="Which teams get mail: operational (DevOps), application (software team) or both.",
+        ),
+    ] = MailTeams.both,
+    joint: Annotated[
+        bool,
+        typer.Option("--joint", help="One email with the whole report to all those teams, not one per team."),
+    ] = False,
+    to: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--to", metavar="ADDR", help="Send to ADDR instead of the owners' addresses (repeatable)."
+        ),
+    ] = None,
+    reply_to: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reply-to",
+            metavar="ADDR",
+            help="Reply-To address (repeatable) [env: SLOKIT_SMTP_REPLY_TO]; default: every owner of the "
+            "email's services, so a reply reaches both teams.",
+        ),
+    ] = None,
+    label: Annotated[
+        str | None,
+        typer.Option("--label", metavar="WORD", help="Word before 'report' in the subject, e.g. weekly."),
+    ] = None,
+    service: ServiceOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Build the emails and list them, but send nothing.")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", metavar="DIR", help="With --dry-run: write each email to DIR as a .eml file."
+        ),
+    ] = None,
+    at: At = None,
+    snapshot: SnapshotOpt = None,
+    smtp_host: Annotated[
+        str | None, typer.Option("--smtp-host", metavar="HOST", help="SMTP server [env: SLOKIT_SMTP_HOST].")
+    ] = None,
+    smtp_port: Annotated[
+        int | None,
+        typer.Option(
+            "--smtp-port",
+            metavar="PORT",
+            help="SMTP port [env: SLOKIT_SMTP_PORT] (default 587; 465 with ssl, 25 with none).",
+        ),
+    ] = None,
+    smtp_from: Annotated[
+        str | None,
+        typer.Option(
+            "--smtp-from",
+            metavar="ADDR",
+            help="Sender, 'Name <addr>' or addr [env: SLOKIT_SMTP_FROM]. Required.",
+        ),
+    ] = None,
+    smtp_tls: Annotated[
+        str | None,
+        typer.Option(
+            "--smtp-tls",
+            metavar="MODE",
+            help="starttls (default), ssl (implicit TLS) or none [env: SLOKIT_SMTP_TLS].",
+        ),
+    ] = None,
+    smtp_ca_bundle: Annotated[
+        str | None,
+        typer.Option(
+            "--smtp-ca-bundle",
+            metavar="FILE",
+            help="CA bundle to verify the SMTP server's certificate [env: SLOKIT_SMTP_CA_BUNDLE].",
+        ),
+    ] = None,
+    templates: Annotated[
+        Path | None,
+        typer.Option(
+            "--templates", metavar="DIR", help="Markdown/HTML templates overriding the bundled ones."
+        ),
+    ] = None,
+    prometheus_url: UrlOpt = None,
+    header: HeaderOpt = None,
+    ca_bundle: CaOpt = None,
+    insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    config: ConfigOpt = None,
+) -> int:
+    """Email each team its report (markdown text + HTML with inline charts) over SMTP.
+
+    One email per team to the owners' addresses, covering the services it owns: the joint summary, then its
+    own objectives. Credentials: SLOKIT_SMTP_USER and SLOKIT_SMTP_PASSWORD (environment only). Exit codes:
+    0 sent, 2 bad usage, 3 sent but the data source failed for some objectives, 4 delivery failed.
+    """
+    from datetime import UTC
+
+    from slokit.errors import UsageError
+    from slokit.fsutil import write_atomic
+    from slokit.mail import DeliveryFailed, Outgoing, build, deliver, failure_lines, file_name, plan
+    from slokit.mail.smtp import Outcome
+    from slokit.settings import REDACT, load_smtp_settings, parse_mailbox
+    from slokit.spec.models import KINDS
+
+    # Every usage problem is found before any query: a scheduled job should fail fast and say why.
+    if out is not None and not dry_run:
+        raise UsageError("--out writes the emails of a --dry-run: add --dry-run, or drop --out to send")
+    if label is not None and (not label.strip() or not label.isprintable()):
+        raise UsageError(f"--label must be a word or two on one line (got {label!r})")
+    smtp = load_smtp_settings(
+        host=smtp_host,
+        port=smtp_port,
+        sender=smtp_from,
+        tls=smtp_tls,
+        ca_bundle=smtp_ca_bundle,
+        reply_to=reply_to or (),
+        config=config,
+    )
+    if smtp.sender is None:
+        raise UsageError("no sender: set --smtp-from or SLOKIT_SMTP_FROM, e.g. 'SLO <slo@example.com>'")
+    if not dry_run and not smtp.host:
+        raise UsageError("no SMTP server: set --smtp-host or SLOKIT_SMTP_HOST (or use --dry-run)")
+    recipients = [parse_mailbox("--to", address) for address in to or ()]
+
+    connection = _Connection(prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config)
+    # Every objective is evaluated, whatever --team says: each team's email has the joint summary.
+    result, _, _ = _evaluate(paths, at, snapshot, _selection(None, service, None), connection)
+    kinds = tuple(kind for kind in KINDS if team in (MailTeams.both, kind))
+    mails = plan(result, kinds=kinds, joint=joint, to=recipients, reply_to=smtp.reply_to)
+    now = datetime.now(UTC)  # the Date header: when the message was written (RFC 5322)
+    sender = smtp.sender
+    outgoing = [
+        Outgoing(
+            mail.name,
+            mail.envelope,
+            None if mail.problem else build(mail, sender=sender, date=now, label=label, templates=templates),
+            mail.problem,
+        )
+        for mail in mails
+    ]
+
+    def line(item: Outgoing) -> str:
+        assert item.message is not None
+        return REDACT(f"{item.name} -> {', '.join(item.recipients)}: {item.message['Subject']}")
+
+    if dry_run:
+        if out is not None:
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UsageError(f"{out}: cannot create the directory ({exc.strerror})") from None
+        for index, (mail, item) in enumerate(zip(mails, outgoing, strict=True), start=1):
+            if item.message is None:
+                continue
+            if out is None:
+                typer.echo(f"would send: {line(item)}")
+                continue
+            path = out / file_name(index, mail)
+            write_atomic(path, item.message.as_bytes())
+            typer.echo(f"wrote {path}: {line(item)}")
+        _echo_errors(result)
+        unsendable = [f"not sent to {item.name}: {item.problem}" for item in outgoing if item.problem]
+        if unsendable:
+            raise DeliveryFailed(unsendable)
+        return int(result.exit_code)
+
+    def show(outcome: Outcome) -> None:
+        if outcome.sent:
+            typer.echo(f"sent: {line(outcome.outgoing)}")
+
+    delivery = deliver(outgoing, smtp, on_outcome=show)
+    _echo_errors(result)
+    if not delivery.ok:
+        raise DeliveryFailed([REDACT(text) for text in failure_lines(delivery)])
+    # Delivered: a source error still makes the run exit 3 (the reports show the objectives as errors).
+    return int(result.exit_code)
+
+
 def _echo_errors(result: Report) -> None:
 
     for item in result.objectives:

@@ -199,3 +199,134 @@ def load_prometheus_settings(
     if settings.url is not None:
         settings = replace(settings, url=settings.url.rstrip("/"))
     return settings
+
+
+# --- SMTP (slokit email) ----------------------------------------------------------------------------------
+
+SMTP_TLS_MODES = ("starttls", "ssl", "none")
+SMTP_DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+SMTP_CONFIG_KEYS = {"host", "port", "from", "reply_to", "tls", "ca_bundle", "timeout", "retries", "backoff"}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how ``slokit email`` sends. The password comes from ``SLOKIT_SMTP_PASSWORD`` only."""
+
+    host: str | None = None
+    port: int = 587
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    sender: str | None = None  # the From header: an address, optionally with a display name
+    reply_to: tuple[str, ...] = ()  # empty: the owners of the services in each email
+    tls: str = "starttls"  # starttls | ssl (implicit TLS, "SMTPS") | none
+    ca_bundle: str | None = None  # PEM file to verify the server's certificate (default: the system's)
+    timeout: float = 30.0
+    retries: int = 3  # further attempts after a transient failure (connection, timeout, 4xx reply)
+    backoff: float = 2.0  # seconds before the first retry, doubling after each
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self.password,) if self.password else ()
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def parse_mailbox(name: str, raw: str) -> str:
+    """``Name <addr@example.com>`` or a bare address, checked; returned as given (trimmed)."""
+    from email.utils import parseaddr
+
+    from email_validator import EmailNotValidError, validate_email
+
+    text = raw.strip()
+    _, addr = parseaddr(text)
+    try:
+        validate_email(addr, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise UsageError(f"{name}: not an email address: {raw!r} ({exc})") from None
+    return text
+
+
+def _smtp_from_file(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise UsageError(f"{path}: cannot read settings: {exc}") from None
+    smtp = data.get("smtp", {}) if isinstance(data, dict) else {}
+    if not isinstance(smtp, dict):
+        raise UsageError(f"{path}: smtp: expected a mapping")
+    unknown = set(smtp) - SMTP_CONFIG_KEYS
+    if {"password", "user"} & unknown:
+        raise UsageError(f"{path}: SMTP credentials belong in SLOKIT_SMTP_USER/_PASSWORD, not in a file")
+    if unknown:
+        raise UsageError(f"{path}: smtp: unknown keys {', '.join(sorted(unknown))}")
+    return smtp
+
+
+def load_smtp_settings(
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    sender: str | None = None,
+    tls: str | None = None,
+    ca_bundle: str | None = None,
+    reply_to: Sequence[str] = (),
+    config: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> SmtpSettings:
+    """Merge CLI values (keyword arguments; None = not given) over ``SLOKIT_SMTP_*`` over ``slokit.yaml``."""
+    env = os.environ if env is None else env
+    config_path = config or (Path(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else None)
+    file = _smtp_from_file(config_path) if config_path else {}
+    defaults = SmtpSettings()
+
+    def pick(cli: Any, env_name: str, file_key: str) -> Any:
+        if cli is not None:
+            return cli
+        if env.get(ENV_PREFIX + env_name):
+            return env[ENV_PREFIX + env_name]
+        return file.get(file_key)
+
+    mode = str(pick(tls, "SMTP_TLS", "tls") or defaults.tls).strip().lower()
+    if mode not in SMTP_TLS_MODES:
+        raise UsageError(f"SMTP TLS mode must be one of {', '.join(SMTP_TLS_MODES)} (got {mode!r})")
+    raw_port = pick(port, "SMTP_PORT", "port")
+    chosen_port = SMTP_DEFAULT_PORTS[mode] if raw_port is None else _number("SMTP port", raw_port, int, 1)
+    if chosen_port > 65535:
+        raise UsageError(f"SMTP port must be at most 65535 (got {chosen_port})")
+    raw_sender = pick(sender, "SMTP_FROM", "from")
+    if reply_to:
+        replies = list(reply_to)
+    elif env.get("SLOKIT_SMTP_REPLY_TO"):
+        replies = env["SLOKIT_SMTP_REPLY_TO"].split(",")
+    else:
+        from_file = file.get("reply_to") or []
+        replies = [from_file] if isinstance(from_file, str) else [str(r) for r in from_file]
+    ca = pick(ca_bundle, "SMTP_CA_BUNDLE", "ca_bundle")
+    if ca is not None and not Path(ca).is_file():
+        raise UsageError(f"SMTP CA bundle {ca}: no such file")
+    settings = SmtpSettings(
+        host=pick(None, "SMTP_HOST", "host") if host is None else host,
+        port=chosen_port,
+        user=env.get("SLOKIT_SMTP_USER") or None,
+        password=env.get("SLOKIT_SMTP_PASSWORD") or None,
+        sender=None if raw_sender is None else parse_mailbox("SMTP sender", str(raw_sender)),
+        reply_to=tuple(parse_mailbox("reply-to", r) for r in replies if r.strip()),
+        tls=mode,
+        ca_bundle=None if ca is None else str(ca),
+        timeout=_number("SMTP timeout", pick(None, "SMTP_TIMEOUT", "timeout") or defaults.timeout, float, 1),
+        retries=_number("SMTP retries", file.get("retries", defaults.retries), int, 0),
+        backoff=_number("SMTP backoff", file.get("backoff", defaults.backoff), float, 0),
+    )
+    REDACT.add(settings.password)
+    if settings.password and not settings.user:
+        raise UsageError("SLOKIT_SMTP_PASSWORD is set but SLOKIT_SMTP_USER is not")
+    if settings.user and not settings.password:
+        raise UsageError("SLOKIT_SMTP_USER is set but SLOKIT_SMTP_PASSWORD is not")
+    if settings.user and mode == "none":
+        # smtplib would send AUTH in the clear; a mail relay that needs a password is not a trusted network.
+        raise UsageError("SLOKIT_SMTP_TLS=none would send the SMTP password unencrypted: use starttls or ssl")
+    return settings

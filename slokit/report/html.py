@@ -16,6 +16,7 @@ go through :mod:`slokit.report.fmt`, like in every other format.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,6 +79,7 @@ def render_html(
     images: ImageMode = "inline",
     max_incidents: int = MAX_LISTED_INCIDENTS,
     chart_workers: int = 1,
+    sections: Sequence[TeamSection] | None = None,
 ) -> HtmlReport:
     """Render the report as HTML.
 
@@ -85,7 +87,12 @@ def render_html(
     them as ``cid:`` URLs and returns the PNGs in :attr:`HtmlReport.images` (an email body); ``"none"``
     leaves the charts out (fast, for very large reports). ``templates`` is the ``--templates`` directory.
     ``chart_workers > 1`` draws the charts in worker processes (see :func:`.charts.render_charts`).
+    ``sections``: the team sections to show (default: every team's), e.g. one team's for its own email;
+    the summary still lists every objective of ``report``. Charts are only drawn for the objectives of the
+    shown sections, since only their cards show charts (an unreferenced ``cid:`` image would turn up as an
+    attachment).
     """
+    shown_sections = report.sections() if sections is None else list(sections)
     anchors = [f"obj-{index}" for index in range(len(report.objectives))]
     attached: dict[str, bytes] = {}
     if images == "none":
@@ -93,9 +100,16 @@ def render_html(
     else:
         from slokit.report.charts import render_charts
 
-        charts = render_charts(report.objectives, workers=chart_workers)
+        shown = {id(item) for section in shown_sections for item in section.objectives}
+        drawn = [item for item in report.objectives if id(item) in shown]
+        pairs = render_charts(drawn, workers=chart_workers)
+        charts = {id(item): pair for item, pair in zip(drawn, pairs, strict=True)}
         cards = []
-        for anchor, item, pair in zip(anchors, report.objectives, charts, strict=True):
+        for anchor, item in zip(anchors, report.objectives, strict=True):
+            pair = charts.get(id(item))
+            if pair is None:
+                cards.append(Card(anchor, item))
+                continue
             urls = [
                 _image_url(png, f"{anchor}-{kind}@slokit", images, attached) for kind, png in pair.named()
             ]
@@ -111,7 +125,7 @@ def render_html(
         statuses=STATUSES,
         counts=report.counts,
         cards=cards,
-        sections=[Section(team, [by_item[id(i)] for i in team.objectives]) for team in report.sections()],
+        sections=[Section(team, [by_item[id(i)] for i in team.objectives]) for team in shown_sections],
         frozen=[by_item[id(item)] for item in report.frozen()],
         postmortems=[row for row in incidents if row.incident.postmortem_required],
         incidents=incidents[:max_incidents],
