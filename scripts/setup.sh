@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 for pkg in prometheus:promtool victoria-metrics:victoria-metrics \
-    prometheus-node-exporter:prometheus-node-exporter chromium:chromium; do
+    prometheus-node-exporter:prometheus-node-exporter chromium:chromium openssl:openssl; do
     command -v "${pkg#*:}" >/dev/null 2>&1 || need_apt+=("${pkg%%:*}")
 done
 if ((${#need_apt[@]})); then

@@ -25,7 +25,6 @@ from typing import Literal
 from slokit.engine import BURN_RATE_KEYS, Incident
 from slokit.report.model import MAX_LISTED_INCIDENTS, STATUSES, ObjectiveReport, Report, TeamSection
 from slokit.report.templates import render
-from slokit.settings import REDACT
 
 TEMPLATE = "report.html.j2"
 ImageMode = Literal["inline", "cid", "none"]
@@ -51,9 +50,7 @@ class Card:
 
     @property
     def error(self) -> str | None:
-        """The source's error text with credentials scrubbed: reports never carry secrets."""
-        error = self.item.result.error
-        return None if error is None else REDACT(error)
+        return self.item.error
 
     @property
     def slices(self) -> bool:

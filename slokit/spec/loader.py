@@ -58,7 +58,13 @@ def discover(paths: Sequence[str | FsPath]) -> list[FsPath]:
     for raw in paths:
         path = FsPath(raw)
         if path.is_dir():
-            matches = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+            # Hidden entries are skipped: a Kubernetes ConfigMap mount holds a second copy of every file
+            # under "..<timestamp>/", and editors and git keep their own files in dot-directories.
+            matches = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix in SUFFIXES and p.is_file() and not _hidden(p.relative_to(path))
+            )
             if not matches:
                 raise UsageError(f"{path}: no SLO definition files (*.yaml, *.yml) in this directory")
             found.update(dict.fromkeys(matches))
@@ -67,6 +73,10 @@ def discover(paths: Sequence[str | FsPath]) -> list[FsPath]:
         else:
             raise UsageError(f"{path}: no such file or directory")
     return list(found)
+
+
+def _hidden(relative: FsPath) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
 
 
 def load(paths: Sequence[str | FsPath]) -> Definitions:
