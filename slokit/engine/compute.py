@@ -35,7 +35,12 @@ from slokit.engine.burn import (
     to_ns,
 )
 from slokit.engine.events import EventBlock, IntArray, ObjectArray, build_block, ratio
-from slokit.engine.incidents import IncidentSpans, burning_steps, find_incidents
+from slokit.engine.incidents import (
+    MIN_INCIDENT_SHARE,
+    IncidentSpans,
+    burning_steps,
+    find_incidents,
+)
 from slokit.engine.inputs import CalendarWindow, FloatArray, ObjectiveInput
 from slokit.engine.results import (
     AlertState,
@@ -335,6 +340,12 @@ def _incidents(
         return [() for _ in objectives]
     # Incidents only exist in windows with bad events, so ``allowed`` is positive for their rows.
     share = spans.bad_events / allowed[spans.row]
+    significant = share >= MIN_INCIDENT_SHARE
+    if not significant.all():
+        spans = spans.keep(significant)
+        share = share[significant]
+        if spans.row.size == 0:
+            return [() for _ in objectives]
     postmortem_over = np.array([o.policy.postmortem_over for o in objectives])
     required = share * 100.0 > postmortem_over[spans.row]
     incidents = list(

@@ -9,6 +9,11 @@ incident, three do).
 An incident spans from the start of its first burning step to the end of its last one. Its bad events
 are all bad events in that span, including those of merged gaps: the span is what an on-call engineer
 would call the incident. ``budget_share`` is those bad events over the window's allowed bad events.
+
+Runs that consumed less than :data:`MIN_INCIDENT_SHARE` of the window's budget are noise, not incidents:
+with a few requests per step, one failed request makes a step burn at 10x or more, and a busy objective
+would otherwise list hundreds of one-step "incidents" a month. The floor is relative to the budget, so on
+a low-traffic service a single failure that eats 14 % of the budget is still an incident.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from slokit.engine.events import BoolArray, EventBlock, IntArray
 from slokit.engine.inputs import FloatArray
 
 MERGE_GAP = timedelta(minutes=15)
+MIN_INCIDENT_SHARE = 0.001  # 0.1 % of the window's error budget
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -33,6 +39,9 @@ class IncidentSpans:
     first: IntArray  # index of the first step
     last: IntArray  # index of the last step (inclusive)
     bad_events: FloatArray
+
+    def keep(self, mask: BoolArray) -> IncidentSpans:
+        return IncidentSpans(self.row[mask], self.first[mask], self.last[mask], self.bad_events[mask])
 
 
 def burning_steps(block: EventBlock, error_budget_ratio: FloatArray, starts: IntArray) -> BoolArray:

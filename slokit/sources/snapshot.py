@@ -36,7 +36,7 @@ import numpy as np
 
 from slokit import __version__
 from slokit.errors import UsageError
-from slokit.fsutil import atomic_path
+from slokit.fsutil import write_atomic
 from slokit.sources.base import FetchedSeries, FloatArray, SeriesQuery
 
 FORMAT = "slokit-snapshot/v1"
@@ -50,8 +50,8 @@ def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def _open(path: Path, mode: str, gz: bool | None = None) -> Any:
-    if path.suffix == ".gz" if gz is None else gz:
+def _open(path: Path, mode: str) -> Any:
+    if path.suffix == ".gz":
         return gzip.open(path, mode + "t", encoding="utf-8")
     return open(path, mode, encoding="utf-8")
 
@@ -77,9 +77,9 @@ def write_snapshot(
             for f in fetched
         },
     }
-    with atomic_path(path) as tmp, _open(tmp, "w", gz=path.suffix == ".gz") as handle:
-        # one write: json.dump streams many small writes, which gzip makes slow
-        handle.write(json.dumps(document, separators=(",", ":"), allow_nan=False))
+    data = json.dumps(document, separators=(",", ":"), allow_nan=False).encode()
+    # mtime=0: the same series give the same bytes, so a committed snapshot changes only with its data
+    write_atomic(path, gzip.compress(data, mtime=0) if path.suffix == ".gz" else data)
 
 
 def _encode(values: FloatArray) -> dict[str, str]:

@@ -88,3 +88,30 @@ def test_a_step_burning_exactly_1x_is_not_an_incident(make_input, target: float,
     good[-5] -= 1.0
     (r,) = evaluate([make_input(good, totals, target=target, window=timedelta(days=1))], AT)
     assert len(r.incidents) == 1
+
+
+def test_runs_below_a_thousandth_of_the_budget_are_noise_not_incidents(make_input) -> None:
+    # 30 d at 99.9 % with 1,000 requests per step: the window allows 8,640 bad events.
+    steps = 33 * DAY_STEPS
+    total = np.full(steps, 1000.0)
+    bad = np.zeros(steps)
+    bad[-2000] = 2.0  # one step at 2x: 2 events, 0.023 % of the budget
+    bad[-1000] = 8.0  # one step at 8x: 8 events, 0.093 %
+    bad[-500:-498] = 10.0  # ten minutes at 10x: 20 events, 0.23 %
+    inp = make_input(total - bad, total, target=0.999, window=timedelta(days=30))
+    (r,) = evaluate([inp], AT)
+    assert r.error_budget is not None
+    assert r.error_budget.allowed_bad_events == pytest.approx(8640.0)
+    assert [(i.bad_events, i.budget_share) for i in r.incidents] == [(20.0, pytest.approx(20 / 8640))]
+    assert r.bad_events == 30.0  # the noise still counts against the budget
+
+
+def test_one_failure_on_a_low_traffic_service_is_an_incident(make_input) -> None:
+    # The SRE workbook's low-traffic case: 10 requests an hour, one fails: 13.9 % of a 30 d 99.9 % budget.
+    steps = 33 * 24
+    total = np.full(steps, 10.0)
+    bad = np.zeros(steps)
+    bad[-5] = 1.0
+    inp = make_input(total - bad, total, target=0.999, window=timedelta(days=30), step=timedelta(hours=1))
+    (r,) = evaluate([inp], AT)
+    assert [i.budget_share for i in r.incidents] == [pytest.approx(1 / 7.2)]
