@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -145,6 +145,24 @@ def _from_file(path: Path) -> dict[str, Any]:
     return prometheus
 
 
+def _config_path(config: Path | None) -> Path | None:
+    """``--config FILE``, else ``./slokit.yaml`` when there is one."""
+    return config or (Path(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else None)
+
+
+def _picker(env: Mapping[str, str], file: Mapping[str, Any]) -> Callable[[Any, str, str], Any]:
+    """The layering rule: a CLI value beats ``SLOKIT_<NAME>``, which beats the settings file's key."""
+
+    def pick(cli: Any, env_name: str, file_key: str) -> Any:
+        if cli is not None:
+            return cli
+        if env.get(ENV_PREFIX + env_name):
+            return env[ENV_PREFIX + env_name]
+        return file.get(file_key)
+
+    return pick
+
+
 def load_prometheus_settings(
     *,
     url: str | None = None,
@@ -158,17 +176,11 @@ def load_prometheus_settings(
 ) -> PrometheusSettings:
     """Merge the three layers; CLI values are the keyword arguments (None = not given)."""
     env = os.environ if env is None else env
-    config_path = config or (Path(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else None)
+    config_path = _config_path(config)
     file = _from_file(config_path) if config_path else {}
     s = PrometheusSettings()
 
-    def pick(cli: Any, env_name: str, file_key: str) -> Any:
-        if cli is not None:
-            return cli
-        if env.get(ENV_PREFIX + env_name):
-            return env[ENV_PREFIX + env_name]
-        return file.get(file_key)
-
+    pick = _picker(env, file)
     header_pairs = [parse_header(f"{k}: {v}") for k, v in dict(file.get("headers") or {}).items()]
     header_pairs += [
         parse_header(h) for h in env.get("SLOKIT_PROMETHEUS_HEADERS", "").split("\n") if h.strip()
@@ -279,17 +291,11 @@ def load_smtp_settings(
 ) -> SmtpSettings:
     """Merge CLI values (keyword arguments; None = not given) over ``SLOKIT_SMTP_*`` over ``slokit.yaml``."""
     env = os.environ if env is None else env
-    config_path = config or (Path(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else None)
+    config_path = _config_path(config)
     file = _smtp_from_file(config_path) if config_path else {}
     defaults = SmtpSettings()
 
-    def pick(cli: Any, env_name: str, file_key: str) -> Any:
-        if cli is not None:
-            return cli
-        if env.get(ENV_PREFIX + env_name):
-            return env[ENV_PREFIX + env_name]
-        return file.get(file_key)
-
+    pick = _picker(env, file)
     mode = str(pick(tls, "SMTP_TLS", "tls") or defaults.tls).strip().lower()
     if mode not in SMTP_TLS_MODES:
         raise UsageError(f"SMTP TLS mode must be one of {', '.join(SMTP_TLS_MODES)} (got {mode!r})")
