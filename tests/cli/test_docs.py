@@ -32,3 +32,17 @@ def test_every_report_option_is_in_the_readme(capsys: pytest.CaptureFixture[str]
         o for o in options if f"`{o}" not in README and f" {o} " not in README and f"[{o}" not in README
     )
     assert missing == []
+
+
+def test_the_readme_quickstart_report_runs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quickstart = README.split("## Quickstart", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    first = next(line for line in quickstart.splitlines() if line and not line.startswith("#"))
+    command = first.split("&& .venv/bin/slokit ", 1)[1].split()
+    assert command[0] == "report"
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    assert run(command) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("slokit report · evaluated 2026-11-20 09:00 UTC · 8 objectives")
+    assert "payments/queue-health" in out
