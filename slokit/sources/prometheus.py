@@ -33,6 +33,9 @@ from slokit.sources import promql
 from slokit.sources.base import VALUE, FetchedSeries, FloatArray, SeriesQuery
 
 MAX_POINTS = 11_000  # Prometheus refuses range queries returning more points per series
+# Past this many characters of PromQL the query goes in a POST form body: URLs of several kB are cut by
+# proxies and load balancers in front of Prometheus (prometheus-api-client's POST still puts it in the URL).
+LONG_QUERY = 2_000
 RETRY_STATUS = (429, 500, 502, 503, 504)
 _STATUS = re.compile(r"^HTTP Status Code (\d+) \((.*)\)$", re.DOTALL)
 
@@ -74,6 +77,7 @@ class PrometheusSource:
         )
         # The client mounts a default-sized pool; size it to our concurrency so threads don't queue for it.
         session.mount(self.url, HTTPAdapter(max_retries=retry, pool_maxsize=max(10, settings.concurrency)))
+        self.session = session
         self.http_queries = 0
         self.server_seconds = 0.0
 
@@ -129,9 +133,8 @@ class PrometheusSource:
         step = format_duration(query.step)
         while chunk_start <= query.end:
             chunk_end = min(chunk_start + chunk, query.end)
-            result = self._call(
-                counter, partial(self.client.custom_query_range, expr, chunk_start, chunk_end, step)
-            )
+            fetch = self._post_range if len(expr) > LONG_QUERY else self.client.custom_query_range
+            result = self._call(counter, partial(fetch, expr, chunk_start, chunk_end, step))
             if len(result) > 1:
                 hint = "" if role == VALUE else "; aggregate it with sum()"
                 raise QueryFailed(f"{role} query returned {len(result)} series, expected one{hint}: {expr}")
@@ -139,6 +142,26 @@ class PrometheusSource:
                 _place(out, result[0]["values"], start_s, step_s)
             chunk_start = chunk_end + query.step
         return out
+
+    def _post_range(self, query: str, start: datetime, end: datetime, step: str) -> Any:
+        """``query_range`` with the parameters in a form body, answered like the client's own call."""
+        response = self.session.post(
+            f"{self.url}/api/v1/query_range",
+            data={
+                "query": query,
+                "start": round(start.timestamp()),
+                "end": round(end.timestamp()),
+                "step": step,
+            },
+            headers=self.client.headers,
+            auth=self.client.auth,
+            timeout=self.settings.timeout,
+        )
+        if response.status_code != 200:
+            raise PrometheusApiClientException(
+                f"HTTP Status Code {response.status_code} ({response.content!r})"
+            )
+        return response.json()["data"]["result"]
 
     def _call(self, counter: list[int], request: Callable[[], Any]) -> Any:
         counter[0] += 1

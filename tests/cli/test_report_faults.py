@@ -349,3 +349,36 @@ def test_compression_setting_decides_accept_encoding(
     assert len(encodings) == 4
     assert all(expected in e for e in encodings), encodings
     assert all(("gzip" in e) == (expected == "gzip") for e in encodings)
+
+
+def test_a_long_query_is_posted_in_the_form_body(
+    httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A custom query of some 3 kB, as generated ones get (many alternatives in a regex matcher).
+    routes = "|".join(f"/api/v{i}/resource-{i}" for i in range(120))
+    long_total = f'sum(increase(faulty_total{{route=~"{routes}"}}[{{{{ window }}}}]))'
+    good = 'sum(increase(faulty_total{code="ok"}[{{ window }}]))'
+    sli = f"good_query: '{good}'\n        total_query: '{long_total}'"
+    (tmp_path / "slo.yaml").write_text(
+        DEFINITIONS.replace('good: faulty_total{code="ok"}\n        total: faulty_total', sli)
+    )
+    (tmp_path / "slokit.yaml").write_text("prometheus: {retries: 0}\n")
+    seen: list[tuple[str, int, str]] = []
+
+    def dispatch(request: Request) -> Response:
+        args = request.form if request.method == "POST" else request.args
+        query = args["query"]
+        seen.append((request.method, len(request.full_path), query[:20]))
+        request.args = args  # type: ignore[misc]
+        parse_step(request)
+        return matrix(request, 995 if 'code="ok"' in query else 1000)
+
+    httpserver.expect_request("/api/v1/query_range").respond_with_handler(dispatch)
+    code, document, err = report(url_of(httpserver), tmp_path, capsys)
+    assert (code, err) == (0, "")
+    assert by_name(document)["faulty"]["sli"] == pytest.approx(0.995)
+    posted = [s for s in seen if s[0] == "POST"]
+    assert len(posted) == 1
+    assert posted[0][1] < 100  # the 3 kB query is not in the URL
+    assert len(long_total) > 2000
+    assert sum(s[0] == "GET" for s in seen) == 3  # the short ones stay GET, cacheable by query frontends
