@@ -206,6 +206,10 @@ def load_prometheus_settings(
         ),
     )
     REDACT.add(settings.token, settings.password)
+    if settings.token and (settings.user or settings.password):
+        raise UsageError(
+            "set SLOKIT_PROMETHEUS_TOKEN or SLOKIT_PROMETHEUS_USER/SLOKIT_PROMETHEUS_PASSWORD, not both"
+        )
     if settings.url:
         REDACT.add(urlsplit(settings.url).password)
     if settings.url is not None:

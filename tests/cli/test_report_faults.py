@@ -7,6 +7,7 @@ code is 3 when anything failed, and no traceback or secret reaches the output.
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import time
@@ -109,11 +110,15 @@ def report(httpserver_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[st
     return code, json.loads(out) if out else {}, err
 
 
-@pytest.fixture(autouse=True)
-def secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SLOKIT_PROMETHEUS_TOKEN", TOKEN)
+@pytest.fixture(autouse=True, params=["bearer", "basic"])
+def secrets(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs once with a bearer token and once with basic auth: neither may leak."""
+    if request.param == "bearer":
+        monkeypatch.setenv("SLOKIT_PROMETHEUS_TOKEN", TOKEN)
+        return f"Bearer {TOKEN}"
     monkeypatch.setenv("SLOKIT_PROMETHEUS_USER", "reporter")
     monkeypatch.setenv("SLOKIT_PROMETHEUS_PASSWORD", PASSWORD)
+    return "Basic " + base64.b64encode(f"reporter:{PASSWORD}".encode()).decode()
 
 
 def by_name(document: dict) -> dict[str, dict]:
@@ -382,3 +387,36 @@ def test_a_long_query_is_posted_in_the_form_body(
     assert posted[0][1] < 100  # the 3 kB query is not in the URL
     assert len(long_total) > 2000
     assert sum(s[0] == "GET" for s in seen) == 3  # the short ones stay GET, cacheable by query frontends
+
+
+def test_the_credentials_reach_the_server(
+    httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], secrets: str
+) -> None:
+    (tmp_path / "slo.yaml").write_text(DEFINITIONS)
+    (tmp_path / "slokit.yaml").write_text("prometheus: {retries: 0}\n")
+    seen: list[str] = []
+
+    def dispatch(request: Request) -> Response:
+        seen.append(request.headers.get("Authorization", ""))
+        parse_step(request)
+        return matrix(request, 1)
+
+    httpserver.expect_request("/api/v1/query_range").respond_with_handler(dispatch)
+    code, _, err = report(url_of(httpserver), tmp_path, capsys)
+    assert (code, err) == (0, "")
+    assert seen == [secrets] * 4
+
+
+def test_token_and_basic_auth_together_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLOKIT_PROMETHEUS_TOKEN", TOKEN)
+    monkeypatch.setenv("SLOKIT_PROMETHEUS_USER", "reporter")
+    monkeypatch.setenv("SLOKIT_PROMETHEUS_PASSWORD", PASSWORD)
+    (tmp_path / "slo.yaml").write_text(DEFINITIONS)
+    (tmp_path / "slokit.yaml").write_text("prometheus: {}\n")
+    code, document, err = report("http://127.0.0.1:9", tmp_path, capsys)
+    assert (code, document) == (2, {})
+    assert err == (
+        "error: set SLOKIT_PROMETHEUS_TOKEN or SLOKIT_PROMETHEUS_USER/SLOKIT_PROMETHEUS_PASSWORD, not both\n"
+    )

@@ -28,12 +28,13 @@ def test_secrets_come_from_the_environment_only(tmp_path: Path) -> None:
     config.write_text("prometheus: {url: 'http://x', password: hunter22}\n")
     with pytest.raises(UsageError, match="secrets belong in SLOKIT_PROMETHEUS_TOKEN/_PASSWORD"):
         load_prometheus_settings(config=config, env={})
+    s = load_prometheus_settings(url="http://x", env={"SLOKIT_PROMETHEUS_TOKEN": "t0ken-value"})
+    assert s.secrets == ("t0ken-value",)
     s = load_prometheus_settings(
-        url="http://x",
-        env={"SLOKIT_PROMETHEUS_TOKEN": "t0ken-value", "SLOKIT_PROMETHEUS_PASSWORD": "pw-value"},
+        url="http://x", env={"SLOKIT_PROMETHEUS_USER": "me", "SLOKIT_PROMETHEUS_PASSWORD": "pw-value"}
     )
-    assert s.secrets == ("t0ken-value", "pw-value")
-    assert "t0ken-value" not in repr(s) and "pw-value" not in repr(s)
+    assert (s.user, s.secrets) == ("me", ("pw-value",))
+    assert "pw-value" not in repr(s)
 
 
 def test_tls_verification_is_on_unless_asked_off() -> None:
