@@ -191,6 +191,8 @@ def _evaluate(
             config=connection.config,
         )
         source = PrometheusSource(settings)
+        if not settings.verify_tls:
+            typer.echo("warning: TLS certificate verification is off (--insecure)", err=True)
         moment = parse_at(at) if at else None
     pinned = pipeline.pin(moment)
     plans = pipeline.plan(definitions, pinned, selection)

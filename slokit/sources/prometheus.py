@@ -14,6 +14,7 @@ import ast
 import json
 import re
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -25,6 +26,7 @@ import requests
 from prometheus_api_client import PrometheusConnect
 from prometheus_api_client.exceptions import PrometheusApiClientException
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import InsecureRequestWarning
 from urllib3.util.retry import Retry
 
 from slokit.durations import format_duration
@@ -54,6 +56,9 @@ class PrometheusSource:
         self.url: str = settings.url
         session = requests.Session()
         session.verify = settings.ca_bundle if settings.ca_bundle else settings.verify_tls
+        if not settings.verify_tls:
+            # urllib3 would warn on every request; the CLI says it once instead.
+            warnings.filterwarnings("ignore", category=InsecureRequestWarning)
         headers = dict(settings.headers)
         if settings.token:
             headers["Authorization"] = f"Bearer {settings.token}"
@@ -240,6 +245,8 @@ def _describe_http_error(message: str) -> str:
 
 def _root_cause(exc: BaseException) -> str:
     text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return "its TLS certificate is not trusted (give the CA with --ca-bundle)"
     for marker in ("Connection refused", "Name or service not known", "timed out", "Connection reset"):
         if marker in text:
             return marker.lower()
