@@ -615,10 +615,10 @@ def run(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, prog_name="slokit", standalone_mode=False)
     except SlokitError as exc:
-        if _State.debug:
-            traceback.print_exc()
         from slokit.settings import REDACT
 
+        if _State.debug:
+            typer.echo(REDACT(traceback.format_exc()), err=True, nl=False)
         # Definition problems start with FILE:LINE:, which editors and CI annotate; keep those bare.
         prefix = "" if isinstance(exc, DefinitionError) else "error: "
         for line in exc.lines():
@@ -636,6 +636,15 @@ def run(argv: list[str] | None = None) -> int:
         return 130
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: still one line (and no secret) unless --debug asks for the traceback
+        from slokit.settings import REDACT
+
+        if _State.debug:
+            typer.echo(REDACT(traceback.format_exc()), err=True, nl=False)
+        typer.echo(REDACT(f"error: internal error: {type(exc).__name__}: {exc}"), err=True)
+        if not _State.debug:
+            typer.echo("(this is a bug in slokit; run with --debug for the traceback)", err=True)
+        return ExitCode.INTERNAL
     return int(result) if isinstance(result, int) else ExitCode.OK
 
 

@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     SOURCE = 3
     DELIVERY = 4
+    INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug, not the user's input or a data source
 
 
 class SlokitError(Exception):

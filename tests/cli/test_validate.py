@@ -350,3 +350,23 @@ def test_light_commands_do_not_import_heavy_modules(argv: list[str]) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]"
+
+
+def test_an_internal_error_is_one_line_and_exit_70(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import slokit.spec
+
+    def broken(paths: object) -> None:
+        raise RuntimeError("boom at https://bob:s3cr3t-pw@prom.example/")
+
+    monkeypatch.setattr(slokit.spec, "load", broken)
+    assert run(["validate", "slo_definitions"]) == 70
+    assert capsys.readouterr().err.splitlines() == [
+        "error: internal error: RuntimeError: boom at https://***@prom.example/",
+        "(this is a bug in slokit; run with --debug for the traceback)",
+    ]
+    assert run(["--debug", "validate", "slo_definitions"]) == 70
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):")
+    assert "s3cr3t-pw" not in err
