@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from slokit import __version__
-from slokit.errors import DefinitionError, ExitCode, SlokitError
+from slokit.errors import DefinitionError, ExitCode, SlokitError, UsageError
 
 if TYPE_CHECKING:
     from slokit.report.model import Report, Selection
@@ -105,7 +105,10 @@ SnapshotOpt = Annotated[
         "--snapshot", metavar="FILE", help="Replay a file written by `slokit record` instead of querying."
     ),
 ]
-TeamOpt = Annotated[Team | None, typer.Option("--team", metavar="TEAM", help="Keep one team's objectives.")]
+TeamOpt = Annotated[
+    Team | None,
+    typer.Option("--team", metavar="operational|application", help="Keep one team's objectives."),
+]
 ServiceOpt = Annotated[
     list[str] | None, typer.Option("--service", metavar="SERVICE", help="Keep this service (repeatable).")
 ]
@@ -266,8 +269,16 @@ def report(
     """Compute error budgets, burn rates and alert states and print the report."""
     from slokit.report.render import render_text
 
+    if out is not None:
+        from slokit.fsutil import check_writable
+
+        check_writable(out)  # before the queries, not after
     connection = _Connection(prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config)
     result, _, _ = _evaluate(paths, at, snapshot, _selection(team, service, objective), connection)
+    if not result.objectives:
+        raise UsageError(
+            "nothing to report: no objective matches the selection (--team, --service, --objective)"
+        )
     if out is not None:
         from slokit.fsutil import write_atomic
 
@@ -381,6 +392,10 @@ def check(
     from slokit.settings import REDACT
 
     exemption(exempt)  # a blank reason is refused before any query
+    if junit is not None:
+        from slokit.fsutil import check_writable
+
+        check_writable(junit)
     connection = _Connection(prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config)
     # The gate shows neither incidents nor charts: skip computing them.
     selection = _selection(team, service, objective)
@@ -625,11 +640,14 @@ def run(argv: list[str] | None = None) -> int:
             typer.echo(REDACT(prefix + line), err=True)
         return int(exc.exit_code)
     except typer.TyperException as exc:  # bad options or arguments, reported by typer's own parser
-        show = getattr(exc, "show", None)
-        if show is not None:
-            show()
-        else:
-            typer.echo(f"error: {exc.format_message()}", err=True)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # plain `slokit`: the help is the answer
+            typer.echo(exc.format_message())
+            return ExitCode.OK
+        known = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+        command = next((a for a in argv or [] if a in known), None)
+        where = f"slokit {command} --help" if command else "slokit --help"
+        message = " ".join(exc.format_message().split())
+        typer.echo(f"error: {message} (see '{where}')", err=True)
         return ExitCode.USAGE
     except typer.Abort:
         typer.echo("aborted", err=True)

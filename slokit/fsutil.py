@@ -14,6 +14,7 @@ from slokit.errors import UsageError
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it over ``path`` only if the block succeeds."""
+    check_writable(path)
     directory = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
@@ -24,7 +25,10 @@ def atomic_path(path: Path) -> Iterator[Path]:
         yield Path(tmp)
         # mkstemp makes the file private (0600); a report should get the permissions a plain write would.
         os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot write ({exc.strerror})") from None
     finally:
         Path(tmp).unlink(missing_ok=True)
 
@@ -33,6 +37,15 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def check_writable(path: Path) -> None:
+    """Fail before any work when ``path`` cannot be an output file (a directory, a missing folder)."""
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory; give a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"{path}: no such directory {parent}")
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:

@@ -145,6 +145,16 @@ def _from_file(path: Path) -> dict[str, Any]:
     return prometheus
 
 
+def _check_url(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0-65535
+    except ValueError as exc:
+        raise UsageError(f"Prometheus URL {redact_url(url)!r} is not valid: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"Prometheus URL must look like http://host:9090 (got {redact_url(url)!r})")
+
+
 def _config_path(config: Path | None) -> Path | None:
     """``--config FILE``, else ``./slokit.yaml`` when there is one."""
     return config or (Path(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else None)
@@ -212,6 +222,7 @@ def load_prometheus_settings(
         )
     if settings.url:
         REDACT.add(urlsplit(settings.url).password)
+        _check_url(settings.url)
     if settings.url is not None:
         settings = replace(settings, url=settings.url.rstrip("/"))
     return settings

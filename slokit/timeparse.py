@@ -10,9 +10,14 @@ from slokit.errors import UsageError
 def parse_at(text: str) -> datetime:
     raw = text.strip()
     try:
-        return datetime.fromtimestamp(float(raw), tz=UTC)
+        seconds = float(raw)
     except ValueError:
         pass
+    else:
+        try:
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise UsageError(f"--at: {text!r} Unix seconds is not a date slokit can use") from None
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:

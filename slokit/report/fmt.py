@@ -47,15 +47,19 @@ def budget_percent(value: float | None) -> str:
 
 
 def count(value: float | None) -> str:
-    """Event counts, compact: ``1234`` -> ``1,234``, ``1234567`` -> ``1.23M``."""
+    """Event counts: exact up to 9,999 (``1,234``), then three significant digits (``62.4k``, ``1.23M``)."""
     if value is None:
         return NONE
     sign = "-" if value < 0 else ""
     size = abs(value)
-    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
-        if size >= limit:
-            return f"{sign}{size / limit:.3g}{suffix}"
-    return f"{sign}{round(size):,}"
+    if size < 1e4:
+        return f"{sign}{round(size):,}"
+    for scale, suffix in ((1e3, "k"), (1e6, "M"), (1e9, "G")):
+        text = f"{size / scale:.3g}"
+        # 999,950 rounds to "1e+03" thousands: that is 1M, so try the next unit
+        if float(text) < 1000 or suffix == "G":
+            return f"{sign}{float(text):g}{suffix}"
+    raise AssertionError("unreachable")
 
 
 def burn(value: float | None) -> str:
@@ -102,8 +106,10 @@ def firing(item: ObjectiveReport) -> str:
     return ", ".join(f"{a.severity} {duration(a.long_window)}/{duration(a.short_window)}" for a in tiers)
 
 
-def span(start: datetime, end: datetime) -> str:
-    """An incident's time range, the end's date left out when it is the same day."""
+def span(start: datetime, end: datetime, at: datetime | None = None) -> str:
+    """An incident's time range (end date left out on the same day); "ongoing" if it lasts until ``at``."""
+    if at is not None and end >= at:
+        return f"since {start:%Y-%m-%d %H:%M} UTC (ongoing)"
     if start.date() == end.date():
         return f"{start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC"
     return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
@@ -117,7 +123,9 @@ def sparkline(values: list[float], width: int = 24) -> str:
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
         return ""
-    buckets = [values[int(i * len(values) / width)] for i in range(width)] if len(values) > width else values
+    # Each character shows the last value of its stretch, so the last one is the budget left now.
+    n = len(values)
+    buckets = [values[(i + 1) * n // width - 1] for i in range(width)] if n > width else values
     low, high = min(*finite, 0.0), max(*finite, 1.0)
     span = high - low or 1.0
     return "".join(

@@ -37,6 +37,9 @@ def md_escape(value: object) -> str:
 
 @cache
 def environment(templates: Path | None = None) -> jinja2.Environment:
+    if templates is not None and not templates.is_dir():
+        # jinja2 would quietly skip it and use the bundled templates: a typo must not go unnoticed
+        raise UsageError(f"--templates {templates}: no such directory")
     search = [str(templates)] if templates else []
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([*search, str(bundled_dir())]),

@@ -95,9 +95,16 @@ def team_table(section: TeamSection, width: int) -> Table:
     for item in section.objectives:
         row = _objective_row(item)
         table.add_row(*(row[i] for i in keep))
-        if item.error:
-            table.add_row("", Text(f"↳ {item.error}", style=STYLES["error"]))
     return table
+
+
+def _errors(section: TeamSection) -> list[RenderableType]:
+    # Below the table, not in it: a long error in a cell would squeeze every column of the table.
+    # Source errors start with the objective's key already.
+    lines: list[RenderableType] = [
+        Text(f"  ↳ {item.error}", style=STYLES["error"]) for item in section.objectives if item.error
+    ]
+    return [*lines, Text("")] if lines else []
 
 
 # Under this width the table would not fit: each objective becomes a heading and a wrapped line instead.
@@ -144,7 +151,7 @@ def _policy(report: Report) -> list[RenderableType]:
             lines.append(
                 Text(
                     f"  {d.objective.service}/{d.objective.objective}: "
-                    f"incident {fmt.span(d.incident.start, d.incident.end)} "
+                    f"incident {fmt.span(d.incident.start, d.incident.end, report.evaluated_at)} "
                     f"consumed {fmt.budget_percent(d.incident.budget_share)} "
                     f"of the budget (over {d.objective.policy.postmortem_over:g}%)"
                 )
@@ -160,7 +167,11 @@ def renderable(report: Report, width: int) -> Group:
     )
     parts: list[RenderableType] = [header, Text("")]
     for section in report.sections():
-        parts.append(team_lines(section) if width < COMPACT_BELOW else team_table(section, width))
+        if width < COMPACT_BELOW:
+            parts.append(team_lines(section))
+        else:
+            parts.append(team_table(section, width))
+            parts.extend(_errors(section))
     parts.extend(_policy(report))
     return Group(*parts)
 

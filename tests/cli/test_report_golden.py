@@ -3,8 +3,10 @@
 The goldens were checked by hand once (checkout/uptime: 12 bad one-minute slices of 43,200 against a budget
 of 21.6 -> SLI 99.972 %, 44.4 % left = 9m36s of outage; payments/queue-health: 46 bad slices of 40,320 against
 40.32 -> -14.1 %, exhausted, releases frozen by its `freeze_on: warning` policy; checkout/availability:
-60.2 % left at 0.28x burn lasts 0.602 * 30 d / 0.282 = 64d2h). After a deliberate change, regenerate them
-with ``SLOKIT_UPDATE_GOLDEN=1 pytest tests/cli/test_report_golden.py`` and read the diff before committing.
+60.2 % left at 0.28x burn lasts 0.602 * 30 d / 0.282 = 64d2h, and 0.001 * 103,664,358 - 41,232 bad =
+62,432 bad events still allowed, shown as 62.4k; the JSON has the exact figures). After a deliberate
+change, regenerate them with ``SLOKIT_UPDATE_GOLDEN=1 pytest tests/cli/test_report_golden.py`` and read
+the diff before committing.
 """
 
 from __future__ import annotations
@@ -73,8 +75,26 @@ def test_out_is_atomic_and_leaves_nothing_behind_on_failure(
     code = run(
         ["report", *ARGS, "--format", "markdown", "--out", str(out), "--templates", str(tmp_path / "nope")]
     )
-    assert code == 0  # a missing override directory falls back to the bundled templates
-    assert out.read_text().startswith("# SLO report")
+    assert code == 2  # a typo in --templates must not quietly fall back to the bundled templates
+    assert capsys.readouterr().err == f"error: --templates {tmp_path / 'nope'}: no such directory\n"
+    assert out.read_text() == "last week's report\n"
+    (tmp_path / "empty").mkdir()
+    assert (
+        run(
+            [
+                "report",
+                *ARGS,
+                "--format",
+                "markdown",
+                "--out",
+                str(out),
+                "--templates",
+                str(tmp_path / "empty"),
+            ]
+        )
+        == 0
+    )
+    assert out.read_text().startswith("# SLO report")  # no override for this file: the bundled one
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "report.md.j2").write_text("{{ no_such_variable }}\n")
     out.write_text("last week's report\n")
@@ -86,7 +106,7 @@ def test_out_is_atomic_and_leaves_nothing_behind_on_failure(
         f"error: template {tmp_path / 'broken' / 'report.md.j2'}: 'no_such_variable' is undefined"
     )
     assert out.read_text() == "last week's report\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken", "report.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken", "empty", "report.md"]
 
 
 def test_openmetrics_format_through_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
