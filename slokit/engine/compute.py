@@ -409,11 +409,20 @@ def _assemble(
         error_budget=budget,
         burn_rates=burn_rates_,
         alerts=alerts,
-        time_to_exhaustion=time_to_exhaustion(remaining, burn_rates_["1h"], span.length),
+        time_to_exhaustion=_within_period(
+            time_to_exhaustion(remaining, burn_rates_["1h"], span.length), span, at
+        ),
         incidents=incidents,
         calendar=_calendar(span, at, numbers, row),
         series=series,
     )
+
+
+def _within_period(tte: timedelta | None, span: _Span, at: datetime) -> timedelta | None:
+    """A calendar budget starts afresh with the next period: exhaustion after the period end never comes."""
+    if tte is None or span.period is None or at + tte <= span.period[1]:
+        return tte
+    return None
 
 
 def _calendar(span: _Span, at: datetime, numbers: _Numbers, row: int) -> CalendarProgress | None:

@@ -128,3 +128,26 @@ def test_calendar_window_at_its_first_instant_has_no_data(make_input) -> None:
     assert r.calendar.projected_sli is None
     # Burn rates look back across the period boundary.
     assert r.burn_rates["1h"] == 0.0
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_time_to_exhaustion_stops_at_the_period_end(make_input, fast: bool) -> None:
+    # November (UTC) at 99 %, evaluated on the 26th at noon: 4.5 days of the period are left.
+    window = CalendarWindow("month", "UTC")
+    step = timedelta(minutes=5)
+    steps = int(lookback(window, AT, DEFAULT_ALERT_TIERS) / step)
+    total = np.full(steps, 1000.0)
+    bad = np.full(steps, 1.5)  # 0.15x all month
+    if fast:
+        bad[-24:] = 100.0  # the last two hours at 10x
+    (r,) = evaluate([make_input(total - bad, total, target=0.99, window=window)], AT)
+    assert r.error_budget is not None and r.burn_rates["1h"] is not None
+    formula = r.error_budget.remaining * timedelta(days=30) / r.burn_rates["1h"]
+    if fast:
+        # 10x: spent in about three days, within the period, so the forecast stands
+        assert AT + formula < utc(2026, 12, 1)
+        assert r.time_to_exhaustion == formula
+    else:
+        # 0.15x: the formula says months, long after the budget starts afresh on 1 December
+        assert AT + formula > utc(2026, 12, 1)
+        assert r.time_to_exhaustion is None
