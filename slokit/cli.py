@@ -266,7 +266,11 @@ def report(
         ),
     ] = None,
 ) -> int:
-    """Compute error budgets, burn rates and alert states and print the report."""
+    """Compute error budgets, burn rates and alert states and print the report.
+
+    Exit codes: 0 fine, 2 bad definitions or usage, 3 the data source failed for some objective (the report
+    still shows every other one).
+    """
     from slokit.report.render import render_text
 
     if out is not None:
