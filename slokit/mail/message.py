@@ -207,8 +207,9 @@ def build(
     # RFC 3834: vacation responders and ticket systems must not answer a report.
     message["Auto-Submitted"] = "auto-generated"
 
-    text = render_markdown(mail.report, templates, sections=mail.sections, title=title(mail, label))
-    page = render_html(mail.report, templates, images="cid", sections=mail.sections)
+    heading = title(mail, label)
+    text = render_markdown(mail.report, templates, sections=mail.sections, title=heading)
+    page = render_html(mail.report, templates, images="cid", sections=mail.sections, title=heading)
     # Quoted-printable: 7-bit clean for any relay (no 8BITMIME needed) and within SMTP's 998-octet lines,
     # which the markdown tables exceed; still readable in the raw message.
     message.set_content(text, subtype="plain", cte="quoted-printable")

@@ -77,6 +77,7 @@ def render_html(
     max_incidents: int = MAX_LISTED_INCIDENTS,
     chart_workers: int = 1,
     sections: Sequence[TeamSection] | None = None,
+    title: str = "SLO report",
 ) -> HtmlReport:
     """Render the report as HTML.
 
@@ -119,6 +120,7 @@ def render_html(
         TEMPLATE,
         templates,
         report=report,
+        title=title,
         statuses=STATUSES,
         counts=report.counts,
         cards=cards,

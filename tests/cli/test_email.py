@@ -158,6 +158,7 @@ def test_a_team_email_has_the_joint_summary_of_its_services_and_its_own_section(
         "checkout-dev (application)",
     ]
     html = html_of(checkout)
+    assert re.findall(r"<h1>([^<]+)</h1>", html) == ["SLO report: checkout-dev"]  # same heading as the text
     assert re.findall(r"<h2>([^<]+) <span", html) == ["checkout-dev"]
     assert re.findall(r'src="cid:([^"]+)"', html) == ["obj-3-budget@slokit", "obj-3-burn@slokit"]
 
