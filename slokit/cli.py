@@ -143,6 +143,10 @@ TimeoutOpt = Annotated[
 ConcurrencyOpt = Annotated[
     int | None, typer.Option("--concurrency", metavar="N", help="Parallel queries (default 8).")
 ]
+TemplatesOpt = Annotated[
+    Path | None,
+    typer.Option("--templates", metavar="DIR", help="Markdown/HTML templates overriding the bundled ones."),
+]
 ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", metavar="FILE", help="Settings file (default: ./slokit.yaml when present)."),
@@ -259,12 +263,7 @@ def report(
         Path | None,
         typer.Option("--out", "-o", metavar="FILE", help="Write the report to FILE (atomically) instead."),
     ] = None,
-    templates: Annotated[
-        Path | None,
-        typer.Option(
-            "--templates", metavar="DIR", help="Markdown/HTML templates overriding the bundled ones."
-        ),
-    ] = None,
+    templates: TemplatesOpt = None,
 ) -> int:
     """Compute error budgets, burn rates and alert states and print the report.
 
@@ -518,12 +517,7 @@ def email_command(
             help="CA bundle to verify the SMTP server's certificate [env: SLOKIT_SMTP_CA_BUNDLE].",
         ),
     ] = None,
-    templates: Annotated[
-        Path | None,
-        typer.Option(
-            "--templates", metavar="DIR", help="Markdown/HTML templates overriding the bundled ones."
-        ),
-    ] = None,
+    templates: TemplatesOpt = None,
     prometheus_url: UrlOpt = None,
     header: HeaderOpt = None,
     ca_bundle: CaOpt = None,
@@ -540,7 +534,6 @@ def email_command(
     """
     from datetime import UTC
 
-    from slokit.errors import UsageError
     from slokit.fsutil import write_atomic
     from slokit.mail import DeliveryFailed, Outgoing, build, deliver, failure_lines, file_name, plan
     from slokit.mail.smtp import Outcome

@@ -127,21 +127,33 @@ _FILE_KEYS = {
 }
 
 
-def _from_file(path: Path) -> dict[str, Any]:
+def _read_settings(path: Path) -> Any:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise UsageError(f"{path}: cannot read settings: {exc}") from None
+
+
+def _check_keys(
+    path: Path, section: str, values: dict[str, Any], allowed: set[str], credentials: set[str], hint: str
+) -> None:
+    """Unknown keys are refused; a credential written into the file gets ``hint`` instead."""
+    unknown = set(values) - allowed
+    if credentials & unknown:
+        raise UsageError(f"{path}: {hint}")
+    if unknown:
+        raise UsageError(f"{path}: {section}: unknown keys {', '.join(sorted(unknown))}")
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    data = _read_settings(path)
     prometheus = data.get("prometheus", {}) if isinstance(data, dict) else None
     if not isinstance(prometheus, dict):
         raise UsageError(f"{path}: expected a mapping with a 'prometheus:' section")
-    unknown = set(prometheus) - _FILE_KEYS
-    if {"token", "password"} & unknown:
-        raise UsageError(f"{path}: secrets belong in SLOKIT_PROMETHEUS_TOKEN/_PASSWORD, not in a file")
-    if unknown:
-        raise UsageError(f"{path}: prometheus: unknown keys {', '.join(sorted(unknown))}")
+    secrets = "secrets belong in SLOKIT_PROMETHEUS_TOKEN/_PASSWORD, not in a file"
+    _check_keys(path, "prometheus", prometheus, _FILE_KEYS, {"token", "password"}, secrets)
     return prometheus
 
 
@@ -276,20 +288,12 @@ def parse_mailbox(name: str, raw: str) -> str:
 
 
 def _smtp_from_file(path: Path) -> dict[str, Any]:
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise UsageError(f"{path}: cannot read settings: {exc}") from None
+    data = _read_settings(path)
     smtp = data.get("smtp", {}) if isinstance(data, dict) else {}
     if not isinstance(smtp, dict):
         raise UsageError(f"{path}: smtp: expected a mapping")
-    unknown = set(smtp) - SMTP_CONFIG_KEYS
-    if {"password", "user"} & unknown:
-        raise UsageError(f"{path}: SMTP credentials belong in SLOKIT_SMTP_USER/_PASSWORD, not in a file")
-    if unknown:
-        raise UsageError(f"{path}: smtp: unknown keys {', '.join(sorted(unknown))}")
+    secrets = "SMTP credentials belong in SLOKIT_SMTP_USER/_PASSWORD, not in a file"
+    _check_keys(path, "smtp", smtp, SMTP_CONFIG_KEYS, {"password", "user"}, secrets)
     return smtp
 
 
