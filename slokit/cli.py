@@ -321,7 +321,9 @@ def record(
     connection = _Connection(prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config)
     result, fetched, definitions = _evaluate(paths, at, None, _selection(None, None, None), connection)
     write_snapshot(out, result.evaluated_at, fetched, {s.file: s.fingerprint for s in definitions.services})
-    typer.echo(f"recorded {len(fetched)} objectives at {result.evaluated_at:%Y-%m-%dT%H:%M:%SZ} to {out}")
+    from slokit.timeparse import rfc3339
+
+    typer.echo(f"recorded {len(fetched)} objectives at {rfc3339(result.evaluated_at)} to {out}")
     _echo_errors(result)
     return int(result.exit_code)
 

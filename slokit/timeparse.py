@@ -1,4 +1,4 @@
-"""``--at``: an RFC 3339 timestamp or Unix seconds."""
+"""Times on the command line (``--at``: RFC 3339 or Unix seconds) and in files (RFC 3339, UTC)."""
 
 from __future__ import annotations
 
@@ -27,3 +27,8 @@ def parse_at(text: str) -> datetime:
     if moment.tzinfo is None:
         raise UsageError(f"--at needs a timezone, e.g. 2026-11-01T00:00:00Z (got {text!r})")
     return moment.astimezone(UTC)
+
+
+def rfc3339(moment: datetime) -> str:
+    """``2026-11-01T00:00:00Z``: how reports, snapshots and JUnit files write a time."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from importlib import resources
 from typing import Any
 
 from slokit.durations import format_duration
 from slokit.engine import ObjectiveResult
 from slokit.report.model import ObjectiveReport, Report
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+from slokit.timeparse import rfc3339
 
 
 def _seconds(value: timedelta | None) -> float | None:

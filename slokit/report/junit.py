@@ -30,6 +30,7 @@ from collections.abc import Callable
 
 from slokit.gate import GateResult, ObjectiveOutcome, objective_lines
 from slokit.report import fmt
+from slokit.timeparse import rfc3339
 
 # Characters XML 1.0 cannot represent, not even as references: most C0 controls, surrogates, FFFE/FFFF.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -97,7 +98,7 @@ def render_junit(
     properties = {
         "slokit.verdict": gate.verdict,
         "slokit.exit_code": str(int(gate.exit_code)),
-        "slokit.evaluated_at": f"{gate.evaluated_at:%Y-%m-%dT%H:%M:%SZ}",
+        "slokit.evaluated_at": rfc3339(gate.evaluated_at),
         "slokit.fail_on": gate.fail_on or "policy",
         "slokit.on_error": gate.on_error,
     }

@@ -38,12 +38,9 @@ from slokit import __version__
 from slokit.errors import UsageError
 from slokit.fsutil import write_atomic
 from slokit.sources.base import FetchedSeries, FloatArray, SeriesQuery
+from slokit.timeparse import rfc3339
 
 FORMAT = "slokit-snapshot/v1"
-
-
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _parse_time(text: str) -> datetime:
@@ -62,14 +59,14 @@ def write_snapshot(
     """Write atomically: a reader never sees a half-written snapshot."""
     document = {
         "format": FORMAT,
-        "evaluated_at": _rfc3339(evaluated_at),
+        "evaluated_at": rfc3339(evaluated_at),
         "created_by": f"slokit {__version__}",
         "definitions": dict(definitions),
         "objectives": {
             f.query.key: {
                 "fingerprint": f.query.fingerprint,
                 "step_seconds": int(f.query.step.total_seconds()),
-                "start": _rfc3339(f.query.start),
+                "start": rfc3339(f.query.start),
                 "points": f.query.points,
                 "series": {role: _encode(values) for role, values in f.series.items()},
                 "error": f.error,
@@ -162,7 +159,7 @@ class SnapshotSource:
         if offset != first or first < 0 or first + query.points > recorded.points:
             return FetchedSeries(
                 query,
-                error=f"{query.key}: snapshot {self.path} covers {_rfc3339(recorded.start)} + "
+                error=f"{query.key}: snapshot {self.path} covers {rfc3339(recorded.start)} + "
                 f"{recorded.points} steps, not the range asked for",
             )
         series = {
