@@ -1,0 +1,114 @@
+"""What several commands share: connection options, the evaluate step with its progress bar, error lines."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from slokit.report.model import Report, Selection
+    from slokit.sources.base import FetchedSeries, Source
+    from slokit.spec.loader import Definitions
+    from slokit.spec.models import Kind
+
+
+@dataclass(frozen=True)
+class Connection:
+    """The Prometheus connection options as given on the command line (settings layer them with env/file)."""
+
+    url: str | None = None
+    headers: Sequence[str] | None = None
+    ca_bundle: str | None = None
+    insecure: bool = False
+    timeout: float | None = None
+    concurrency: int | None = None
+    config: Path | None = None
+
+
+def selection(
+    team: Kind | None, services: Sequence[str] | None, objectives: Sequence[str] | None
+) -> Selection:
+    from slokit.report.model import Selection
+
+    return Selection(team=team, services=tuple(services or ()), objectives=tuple(objectives or ()))
+
+
+def evaluate(
+    paths: Sequence[Path],
+    at: str | None,
+    snapshot: Path | None,
+    chosen: Selection,
+    connection: Connection,
+    *,
+    details: bool = True,
+) -> tuple[Report, list[FetchedSeries], Definitions]:
+    """Load the definitions, fetch from the snapshot or Prometheus, and evaluate the chosen objectives."""
+    from slokit import pipeline
+    from slokit.spec import load
+    from slokit.timeparse import parse_at
+
+    definitions = load(list(paths))
+    source: Source
+    if snapshot is not None:
+        from slokit.sources.snapshot import SnapshotSource
+
+        source = SnapshotSource(snapshot)
+        moment: datetime | None = parse_at(at) if at else source.evaluated_at
+    else:
+        from slokit.settings import load_prometheus_settings
+        from slokit.sources.prometheus import PrometheusSource
+
+        settings = load_prometheus_settings(
+            url=connection.url,
+            headers=connection.headers or (),
+            ca_bundle=connection.ca_bundle,
+            insecure=connection.insecure,
+            timeout=connection.timeout,
+            concurrency=connection.concurrency,
+            config=connection.config,
+        )
+        source = PrometheusSource(settings)
+        if not settings.verify_tls:
+            typer.echo("warning: TLS certificate verification is off (--insecure)", err=True)
+        moment = parse_at(at) if at else None
+    pinned = pipeline.pin(moment)
+    plans = pipeline.plan(definitions, pinned, chosen)
+    try:
+        with progress(len(plans)) as advance:
+            report, fetched = pipeline.execute(plans, source, pinned, advance, details=details)
+    finally:
+        source.close()
+    return report, fetched, definitions
+
+
+@contextmanager
+def progress(total: int) -> Iterator[Callable[[FetchedSeries], None]]:
+    """A progress bar on stderr when it is a terminal; nothing when piped or in CI."""
+    if not sys.stderr.isatty() or os.environ.get("CI") or total < 2:
+        yield lambda _: None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=stderr_console()) as bar:
+        task = bar.add_task("querying", total=total)
+        yield lambda _: bar.advance(task)
+
+
+def stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def echo_errors(result: Report) -> None:
+    for item in result.objectives:
+        if item.error:
+            typer.echo(f"error: {item.error}", err=True)

@@ -1,0 +1,108 @@
+"""Option and argument types shared by the commands' typer signatures (one definition, one help text each)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class Format(StrEnum):
+    table = "table"
+    markdown = "markdown"
+    html = "html"
+    json = "json"
+    openmetrics = "openmetrics"
+
+
+class Team(StrEnum):
+    operational = "operational"
+    application = "application"
+
+
+class FailOn(StrEnum):
+    exhausted = "exhausted"
+    warning = "warning"
+    page = "page"
+
+
+class OnError(StrEnum):
+    fail = "fail"
+    pass_ = "pass"
+
+
+class MailTeams(StrEnum):
+    operational = "operational"
+    application = "application"
+    both = "both"
+
+
+Paths = Annotated[
+    list[Path],
+    typer.Argument(
+        metavar="PATHS",
+        help="SLO definition files or directories (searched recursively for *.yaml, *.yml).",
+    ),
+]
+At = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        metavar="TIME",
+        help="Evaluation time: RFC 3339 or Unix seconds (default: now; a snapshot's own time).",
+    ),
+]
+SnapshotOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--snapshot", metavar="FILE", help="Replay a file written by `slokit record` instead of querying."
+    ),
+]
+TeamOpt = Annotated[
+    Team | None,
+    typer.Option("--team", metavar="operational|application", help="Keep one team's objectives."),
+]
+ServiceOpt = Annotated[
+    list[str] | None, typer.Option("--service", metavar="SERVICE", help="Keep this service (repeatable).")
+]
+ObjectiveOpt = Annotated[
+    list[str] | None,
+    typer.Option("--objective", metavar="OBJECTIVE", help="Keep this objective (repeatable)."),
+]
+UrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--prometheus-url",
+        metavar="URL",
+        help="Prometheus-compatible API base URL [env: SLOKIT_PROMETHEUS_URL].",
+    ),
+]
+HeaderOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--header",
+        metavar="'NAME: VALUE'",
+        help="Extra HTTP header, 'Name: value' (repeatable), e.g. 'X-Scope-OrgID: team-a'.",
+    ),
+]
+CaOpt = Annotated[
+    str | None,
+    typer.Option("--ca-bundle", metavar="FILE", help="CA bundle to verify the server's certificate."),
+]
+InsecureOpt = Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates.")]
+TimeoutOpt = Annotated[
+    float | None, typer.Option("--timeout", metavar="SECONDS", help="Seconds per HTTP request (default 30).")
+]
+ConcurrencyOpt = Annotated[
+    int | None, typer.Option("--concurrency", metavar="N", help="Parallel queries (default 8).")
+]
+TemplatesOpt = Annotated[
+    Path | None,
+    typer.Option("--templates", metavar="DIR", help="Markdown/HTML templates overriding the bundled ones."),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", metavar="FILE", help="Settings file (default: ./slokit.yaml when present)."),
+]
