@@ -31,29 +31,73 @@ STATUS_SYMBOLS: dict[Status, str] = {
 }
 
 
+# Past this many decimals a figure is noise (float rounding of a zero): it reads as "<0.000001".
+MAX_DECIMALS = 6
+
+
+def fixed(value: float, decimals: int) -> str:
+    """``value`` with ``decimals`` decimals, or with as many more as its first significant digit needs.
+
+    A figure that is not zero never reads as zero: ``fixed(0.3, 0)`` is ``0.3`` (not ``0``), ``fixed(-0.04,
+    1)`` is ``-0.04`` (not ``-0.0``); a zero never reads as ``-0``.
+    """
+    if value == 0 or not math.isfinite(value):
+        return f"{abs(value) if value == 0 else value:.{decimals}f}"
+    text = f"{value:.{decimals}f}"
+    if float(text) != 0:
+        return text
+    first = -math.floor(math.log10(abs(value)))  # the decimal place of the first significant digit
+    if first > MAX_DECIMALS:
+        bound = f"{10.0**-MAX_DECIMALS:.{MAX_DECIMALS}f}"
+        return f"<{bound}" if value > 0 else f">-{bound}"
+    # 0.00096 at 4 decimals rounds up to 0.0010: the trailing zero says nothing
+    text = f"{value:.{first}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def percent(value: float | None, digits: int = 3) -> str:
-    """``0.99962`` -> ``99.962%``; trailing zeros dropped (``0.999`` -> ``99.9%``)."""
+    """``0.99962`` -> ``99.962%``; trailing zeros dropped (``0.999`` -> ``99.9%``).
+
+    Never ``0%`` for a share above zero nor ``100%`` for one below 1: an SLI of 99.99996 % reads as
+    such, not as perfect.
+    """
     if value is None:
         return NONE
-    text = f"{value * 100:.{digits}f}"
+    scaled = value * 100
+    text = fixed(scaled, digits)
+    while scaled != 100 and _is(text, 100) and digits < MAX_DECIMALS:
+        digits += 1
+        text = f"{scaled:.{digits}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return f"{text}%"
 
 
+def _is(text: str, number: float) -> bool:
+    try:
+        return float(text) == number
+    except ValueError:  # "<0.000001"
+        return False
+
+
 def budget_percent(value: float | None) -> str:
-    """Budget remaining, one decimal: ``0.6023`` -> ``60.2%``, ``-0.141`` -> ``-14.1%``."""
-    return NONE if value is None else f"{value * 100:.1f}%"
+    """Budget remaining, one decimal: ``0.6023`` -> ``60.2%``, ``-0.141`` -> ``-14.1%``, ``0.0004`` ->
+    ``0.04%`` (a significant digit, never ``0.0%`` or ``-0.0%`` for a figure that is not zero)."""
+    return NONE if value is None else f"{fixed(value * 100, 1)}%"
 
 
 def count(value: float | None) -> str:
-    """Event counts: exact up to 9,999 (``1,234``), then three significant digits (``62.4k``, ``1.23M``)."""
+    """Event counts: exact up to 9,999 (``1,234``), then three significant digits (``62.4k``, ``1.23M``).
+
+    A fraction of an event (an allowance of 0.39 bad events) keeps its significant digit: ``0.4``, not ``0``.
+    """
     if value is None:
         return NONE
     sign = "-" if value < 0 else ""
     size = abs(value)
     if size < 1e4:
-        return f"{sign}{round(size):,}"
+        whole = round(size)
+        return f"{sign}{whole:,}" if whole or size == 0 else f"{sign}{fixed(size, 0)}"
     for scale, suffix in ((1e3, "k"), (1e6, "M"), (1e9, "G")):
         text = f"{size / scale:.3g}"
         # 999,950 rounds to "1e+03" thousands: that is 1M, so try the next unit
@@ -63,9 +107,10 @@ def count(value: float | None) -> str:
 
 
 def burn(value: float | None) -> str:
+    """``2.8x``, ``0.04x`` (a slow burn keeps its significant digit), ``1,250x``."""
     if value is None:
         return NONE
-    return f"{value:.1f}x" if value < 100 else f"{value:,.0f}x"
+    return f"{fixed(value, 1)}x" if value < 100 else f"{value:,.0f}x"
 
 
 def duration(value: timedelta | float | None) -> str:
@@ -77,6 +122,8 @@ def duration(value: timedelta | float | None) -> str:
         return NONE
     sign = "-" if seconds < 0 else ""
     remaining = round(abs(seconds))
+    if remaining == 0 and seconds != 0:
+        return f"{sign}{fixed(abs(seconds), 0)}s"  # 0.4 s of budget is not none
     parts = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         amount, remaining = divmod(remaining, size)
@@ -92,7 +139,13 @@ def budget_left(item: ObjectiveReport) -> str:
         return NONE
     if item.sli_kind == "timeslices":
         return duration(budget.remaining_minutes * 60)
-    return f"{count(budget.remaining_events)} events"
+    text = count(budget.remaining_events)
+    return f"{text} event" if text in ("1", "-1") else f"{text} events"
+
+
+def plural(n: int, word: str) -> str:
+    """``1 objective``, ``2 objectives``, ``0 teams``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def status(value: Status) -> str:

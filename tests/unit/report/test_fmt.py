@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 
 from slokit.report import fmt
+
+from .test_html import demo
 
 
 @pytest.mark.parametrize(
@@ -53,3 +57,72 @@ def test_sparkline_ends_on_the_current_value() -> None:
     assert len(line) == 10
     assert line[-1] == fmt.SPARK[0] and line[0] == fmt.SPARK[-1]
     assert fmt.sparkline([float("nan")] * 5) == ""
+
+
+@pytest.mark.parametrize(
+    ("render", "value", "text"),
+    [
+        (fmt.count, 0.3, "0.3"),  # "0 slices allowed" on a short window
+        (fmt.count, 0.39, "0.4"),  # "0 events" left
+        (fmt.count, 0.5, "0.5"),  # round() would make it 0 (half to even)
+        (fmt.count, 0.004, "0.004"),
+        (fmt.budget_percent, 0.0004, "0.04%"),
+        (fmt.budget_percent, 0.00000096, "0.0001%"),
+        (fmt.burn, 0.04, "0.04x"),
+        (fmt.burn, 0.004, "0.004x"),
+        (fmt.percent, 0.00003, "0.003%"),
+        (fmt.duration, 0.4, "0.4s"),
+    ],
+)
+def test_a_positive_figure_never_reads_as_zero(
+    render: Callable[[float], str], value: float, text: str
+) -> None:
+    assert render(value) == text
+
+
+@pytest.mark.parametrize(
+    ("render", "value", "text"),
+    [
+        (fmt.count, -0.3, "-0.3"),
+        (fmt.budget_percent, -0.0004, "-0.04%"),
+        (fmt.duration, -0.3, "-0.3s"),
+        # a zero is a zero, whatever its sign bit
+        (fmt.budget_percent, -0.0, "0.0%"),
+        (fmt.count, -0.0, "0"),
+        (fmt.duration, -0.0, "0m"),
+    ],
+)
+def test_a_negative_figure_never_reads_as_minus_zero(
+    render: Callable[[float], str], value: float, text: str
+) -> None:
+    assert render(value) == text
+
+
+def test_an_sli_below_100_percent_never_reads_as_100() -> None:
+    # 3 bad events in 7.5 million: 99.99996 %, not a perfect record
+    assert fmt.percent(1 - 3 / 7_500_000) == "99.99996%"
+    assert fmt.percent(1.0) == "100%"
+
+
+def test_float_noise_reads_as_below_a_bound_not_as_a_long_string_of_zeros() -> None:
+    assert fmt.burn(1e-15) == "<0.000001x"
+    assert fmt.budget_percent(-1e-15) == ">-0.000001%"
+
+
+def test_budget_left_keeps_a_fraction_of_an_event_and_says_event_for_one() -> None:
+    item = demo().objectives[0]
+    assert item.sli_kind != "timeslices"
+
+    def left(events: float) -> str:
+        budget = dataclasses.replace(item.result.error_budget, remaining_events=events)  # type: ignore[type-var]
+        return fmt.budget_left(
+            dataclasses.replace(item, result=dataclasses.replace(item.result, error_budget=budget))
+        )
+
+    assert left(0.39) == "0.4 events"
+    assert left(1.0) == "1 event"
+    assert left(0.0) == "0 events"
+
+
+def test_plural() -> None:
+    assert [fmt.plural(n, "objective") for n in (0, 1, 2)] == ["0 objectives", "1 objective", "2 objectives"]
