@@ -21,10 +21,12 @@ from slokit.engine.results import (
     AlertState,
     BudgetSeries,
     CalendarProgress,
+    Coverage,
     ErrorBudget,
     Incident,
     ObjectiveResult,
     Status,
+    WindowCoverage,
     failed_result,
 )
 from slokit.engine.windows import align_down, lookback, period_bounds, window_bounds, window_length
@@ -38,6 +40,7 @@ __all__ = [
     "BudgetSeries",
     "CalendarProgress",
     "CalendarWindow",
+    "Coverage",
     "ErrorBudget",
     "Incident",
     "ObjectiveInput",
@@ -45,6 +48,7 @@ __all__ = [
     "Policy",
     "Status",
     "Window",
+    "WindowCoverage",
     "align_down",
     "evaluate",
     "failed_result",

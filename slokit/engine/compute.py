@@ -34,6 +34,14 @@ from slokit.engine.burn import (
     time_to_exhaustion,
     to_ns,
 )
+from slokit.engine.coverage import (
+    NO_DATA,
+    burn_window_coverage,
+    complete,
+    covered_ns,
+    effective_long_burn,
+    first_data_ns,
+)
 from slokit.engine.events import EventBlock, IntArray, ObjectArray, build_block, ratio
 from slokit.engine.incidents import (
     MIN_INCIDENT_SHARE,
@@ -46,9 +54,11 @@ from slokit.engine.results import (
     AlertState,
     BudgetSeries,
     CalendarProgress,
+    Coverage,
     ErrorBudget,
     Incident,
     ObjectiveResult,
+    WindowCoverage,
     failed_result,
 )
 from slokit.engine.series import budget_series
@@ -236,7 +246,9 @@ def _evaluate_block(
     budget_ratio = np.array([error_budget_ratio(o.target) for o in objectives])
     length_s = np.array([s.length.total_seconds() for s in spans])
     timeslices = np.array([o.timeslices for o in objectives])
-    starts = block.first_step_after(np.array([to_ns(s.start - _EPOCH) for s in spans], dtype=np.int64))
+    window_start_ns = np.array([to_ns(s.start - _EPOCH) for s in spans], dtype=np.int64)
+    starts = block.first_step_after(window_start_ns)
+    first_ns = first_data_ns(block, step)
 
     good, bad = block.sums(starts)
     seen = block.any_in_window(starts, block.valid)
@@ -255,6 +267,7 @@ def _evaluate_block(
     windows = set(BURN_WINDOWS.values()).union(*(tier_windows(o.alert_tiers) for o in objectives))
     burns = burn_rates(block, at_ns, budget_ratio, windows)
     day = burn_rates(block, at_ns, np.ones_like(budget_ratio), [timedelta(days=1)])[timedelta(days=1)]
+    burn_coverage = burn_window_coverage(first_ns, at_ns, windows)
 
     incident_rows: list[tuple[Incident, ...]] = [()] * len(objectives)
     if parts.incidents:
@@ -262,8 +275,15 @@ def _evaluate_block(
         incident_rows = _incidents(runs, group, allowed, objectives)
     series: dict[int, BudgetSeries] = {}
     if parts.series:
+        # Charts start at the first data: no budget history is drawn for time before the data existed.
+        series_starts = np.maximum(starts, block.first_step_after(np.minimum(first_ns, at_ns)))
         series = _series(
-            block, starts=starts, has_data=has_data, step=step, allowed=allowed, budget_ratio=budget_ratio
+            block,
+            starts=series_starts,
+            has_data=has_data,
+            step=step,
+            allowed=allowed,
+            budget_ratio=budget_ratio,
         )
 
     numbers = _Numbers(
@@ -278,6 +298,11 @@ def _evaluate_block(
         has_data=has_data.tolist(),
         day_error_ratio=day.tolist(),
         burns={w: v.tolist() for w, v in burns.items()},
+        first_ns=first_ns.tolist(),
+        window_covered_ns=covered_ns(first_ns, window_start_ns, at_ns).tolist(),
+        window_complete=complete(first_ns, window_start_ns).tolist(),
+        burn_covered_ns={w: c.tolist() for w, (c, _) in burn_coverage.items()},
+        burn_complete={w: k.tolist() for w, (_, k) in burn_coverage.items()},
     )
     return [
         _assemble(
@@ -308,6 +333,11 @@ class _Numbers:
     has_data: list[bool]
     day_error_ratio: list[float]
     burns: dict[timedelta, list[float]]
+    first_ns: list[int]
+    window_covered_ns: list[int]
+    window_complete: list[bool]
+    burn_covered_ns: dict[timedelta, list[int]]
+    burn_complete: dict[timedelta, list[bool]]
 
 
 def _series(
@@ -373,7 +403,12 @@ def _assemble(
     series: BudgetSeries | None,
 ) -> ObjectiveResult:
     has_data = numbers.has_data[row]
-    burn_rates_ = {key: _optional(numbers.burns[w][row]) for key, w in BURN_WINDOWS.items()}
+    coverage = _coverage(row, numbers, span, at)
+    covered_burns = coverage.covered_burn_rates
+    # A burn window the data does not fill has no burn rate of its own: it is never shown as complete.
+    burn_rates_ = {
+        key: covered_burns[key] if coverage.burn_windows[key].complete else None for key in BURN_WINDOWS
+    }
     alerts = tuple(
         AlertState(
             severity=tier.severity,
@@ -382,7 +417,12 @@ def _assemble(
             factor=(factor := tier_factor(tier, span.length)),
             long_burn_rate=(long_burn := _optional(numbers.burns[tier.long][row])),
             short_burn_rate=(short_burn := _optional(numbers.burns[tier.short][row])),
-            firing=firing(long_burn, short_burn, factor),
+            firing=firing(
+                effective_long_burn(long_burn, (covered := _covered(numbers, tier.long, row)), tier.long),
+                short_burn,
+                factor,
+            ),
+            long_coverage=min(1.0, covered / tier.long),
         )
         for tier in objective.alert_tiers
     )
@@ -410,11 +450,39 @@ def _assemble(
         burn_rates=burn_rates_,
         alerts=alerts,
         time_to_exhaustion=_within_period(
-            time_to_exhaustion(remaining, burn_rates_["1h"], span.length), span, at
+            # the current burn, over the data of the last hour even before a full hour of data exists
+            time_to_exhaustion(remaining, covered_burns["1h"], span.length),
+            span,
+            at,
         ),
         incidents=incidents,
         calendar=_calendar(span, at, numbers, row),
         series=series,
+        coverage=coverage,
+    )
+
+
+def _covered(numbers: _Numbers, window: timedelta, row: int) -> timedelta:
+    return timedelta(microseconds=numbers.burn_covered_ns[window][row] // 1000)
+
+
+def _coverage(row: int, numbers: _Numbers, span: _Span, at: datetime) -> Coverage:
+    first_ns = numbers.first_ns[row]
+    first = None
+    if first_ns != NO_DATA:
+        first = _EPOCH + timedelta(microseconds=first_ns // 1000)
+    return Coverage(
+        first_data=first,
+        window=WindowCoverage(
+            length=min(span.length, at - span.start),
+            covered=timedelta(microseconds=numbers.window_covered_ns[row] // 1000),
+            complete=numbers.window_complete[row],
+        ),
+        burn_windows={
+            key: WindowCoverage(w, _covered(numbers, w, row), numbers.burn_complete[w][row])
+            for key, w in BURN_WINDOWS.items()
+        },
+        covered_burn_rates={key: _optional(numbers.burns[w][row]) for key, w in BURN_WINDOWS.items()},
     )
 
 

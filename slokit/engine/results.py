@@ -38,6 +38,13 @@ class ErrorBudget:
 
 @dataclass(frozen=True, slots=True)
 class AlertState:
+    """One alert tier at the evaluation time.
+
+    ``long_burn_rate`` is the burn over the data in the long window. ``long_coverage`` is the share of
+    the long window that holds data: below 1 the tier was evaluated on partial data, and fires only when
+    ``long_burn_rate * long_coverage`` is above the factor (see :mod:`slokit.engine.coverage`).
+    """
+
     severity: Severity
     long_window: timedelta
     short_window: timedelta
@@ -45,6 +52,11 @@ class AlertState:
     long_burn_rate: float | None
     short_burn_rate: float | None
     firing: bool
+    long_coverage: float = 1.0
+
+    @property
+    def partial(self) -> bool:
+        return self.long_coverage < 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +97,44 @@ class BudgetSeries:
 
 
 @dataclass(frozen=True, slots=True)
+class WindowCoverage:
+    """How much of one window holds data: ``covered`` of ``length``, counted from the first data on.
+
+    ``length`` is the window's length (for a calendar window: the elapsed part of the period).
+    ``complete`` when the data starts at or before the window does; gaps later on do not matter.
+    """
+
+    length: timedelta
+    covered: timedelta
+    complete: bool
+
+    @property
+    def share(self) -> float:
+        return 1.0 if self.length <= timedelta(0) else min(1.0, self.covered / self.length)
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Data coverage of an objective's window and of each burn window (keys of ``burn_rates``).
+
+    ``first_data`` is the start of the first step with data (aware UTC), None when no step up to the
+    evaluation time had any. Burn rates of incomplete burn windows are None in
+    :attr:`ObjectiveResult.burn_rates`; ``covered_burn_rates`` holds the burn over the data each burn
+    window does hold (equal to ``burn_rates`` where the window is complete).
+    """
+
+    first_data: datetime | None
+    window: WindowCoverage
+    burn_windows: dict[str, WindowCoverage]
+    covered_burn_rates: dict[str, float | None]
+
+    @property
+    def partial(self) -> bool:
+        """Some data, but less than the window: what reports flag as "partial window"."""
+        return self.first_data is not None and not self.window.complete
+
+
+@dataclass(frozen=True, slots=True)
 class ObjectiveResult:
     key: str
     status: Status
@@ -100,6 +150,7 @@ class ObjectiveResult:
     calendar: CalendarProgress | None
     series: BudgetSeries | None
     error: str | None = None
+    coverage: Coverage | None = None  # None only for an ``error`` result
 
 
 def failed_result(key: str, message: str) -> ObjectiveResult:

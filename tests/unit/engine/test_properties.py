@@ -161,6 +161,14 @@ def test_nan_steps_never_make_nan_outputs_where_the_window_has_data(make_input, 
     if total > 0:
         assert r.sli is not None and r.error_budget is not None
         assert r.status in {"ok", "warning", "exhausted"}
+    assert r.coverage is not None
+    covered_burns = r.coverage.covered_burn_rates
+    assert not any(isinstance(v, float) and math.isnan(v) for v in covered_burns.values())
+    with_data = np.flatnonzero(~(np.isnan(case.good) | np.isnan(case.total)))
+    first = int(with_data[0]) if with_data.size else case.total.size
     for key, steps in (("5m", 1), ("30m", 6), ("1h", 12), ("2h", 24)):
         _, burn_total = window_events(case, steps)
-        assert (r.burn_rates[key] is not None) == (burn_total > 0), key
+        assert (covered_burns[key] is not None) == (burn_total > 0), key
+        # A burn window the data does not fill from its start has no burn rate of its own.
+        complete = first <= case.total.size - steps
+        assert r.burn_rates[key] == (covered_burns[key] if complete else None), key
