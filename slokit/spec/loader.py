@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from slokit.errors import DefinitionError, Problem, UsageError
-from slokit.spec.checks import cross_checks
+from slokit.spec.checks import Outline, cross_checks, outline
 from slokit.spec.models import Objective, ServiceSpec
 from slokit.spec.yamlsafe import Document, Path, YamlProblem, format_path, load_document
 
@@ -82,50 +82,64 @@ def _hidden(relative: FsPath) -> bool:
 def load(paths: Sequence[str | FsPath]) -> Definitions:
     """Load every definition under ``paths``; raise :class:`DefinitionError` listing all problems found."""
     services: list[LoadedService] = []
+    outlines: list[Outline] = []
     problems: list[Problem] = []
     for path in discover(paths):
-        service, file_problems = load_file(path)
-        problems.extend(file_problems)
-        if service is not None:
-            services.append(service)
-    problems.extend(cross_checks(services))
+        file = load_file(path)
+        problems.extend(file.problems)
+        if file.service is not None:
+            services.append(file.service)
+        if file.outline is not None:
+            outlines.append(file.outline)
+    # Cross-file rules run on every file that parsed, valid or not: every problem in one run.
+    problems.extend(cross_checks(outlines))
     if problems:
-        raise DefinitionError(problems)
+        order = {name: i for i, name in enumerate(dict.fromkeys(p.file for p in problems))}
+        raise DefinitionError(sorted(problems, key=lambda p: (order[p.file], p.line or 0)))
     return Definitions(tuple(services))
 
 
-def load_file(path: FsPath) -> tuple[LoadedService | None, list[Problem]]:
+@dataclass(frozen=True)
+class LoadedFile:
+    service: LoadedService | None  # None when the file has problems
+    problems: list[Problem]
+    outline: Outline | None = None  # None when the file is not a YAML mapping
+
+
+def load_file(path: FsPath) -> LoadedFile:
     name = str(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [Problem(name, None, "", f"cannot read: {exc.strerror}")]
+        return LoadedFile(None, [Problem(name, None, "", f"cannot read: {exc.strerror}")])
     if len(raw) > MAX_FILE_BYTES:
-        return None, [Problem(name, None, "", f"file is over {MAX_FILE_BYTES // 1024 // 1024} MiB; refused")]
+        return LoadedFile(
+            None, [Problem(name, None, "", f"file is over {MAX_FILE_BYTES // 1024 // 1024} MiB; refused")]
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        return None, [Problem(name, line, "", f"not a UTF-8 text file (byte 0x{raw[exc.start]:02x})")]
+        return LoadedFile(
+            None, [Problem(name, line, "", f"not a UTF-8 text file (byte 0x{raw[exc.start]:02x})")]
+        )
     try:
         doc = load_document(text)
     except YamlProblem as exc:
-        return None, [Problem(name, exc.line, "", exc.message)]
+        return LoadedFile(None, [Problem(name, exc.line, "", exc.message)])
     if not isinstance(doc.data, dict):
-        return None, [
-            Problem(
-                name,
-                doc.line_of(()),
-                "",
-                f"must be a mapping with apiVersion, service and objectives (got {_got(doc.data)})",
-            )
-        ]
+        got = _got(doc.data)
+        message = f"must be a mapping with apiVersion, service and objectives (got {got})"
+        return LoadedFile(None, [Problem(name, doc.line_of(()), "", message)])
+    sketch = outline(name, doc)
     try:
         spec = ServiceSpec.model_validate(doc.data)
     except ValidationError as exc:
-        return None, validation_problems(name, doc, exc.errors())
+        return LoadedFile(None, validation_problems(name, doc, exc.errors()), sketch)
     fingerprint = hashlib.sha256(raw).hexdigest()
-    return LoadedService(spec=spec, file=name, fingerprint=fingerprint, lines=doc.lines), []
+    return LoadedFile(
+        LoadedService(spec=spec, file=name, fingerprint=fingerprint, lines=doc.lines), [], sketch
+    )
 
 
 def validation_problems(file: str, doc: Document, errors: Iterable[Any]) -> list[Problem]:
@@ -163,9 +177,6 @@ def _message(path: Path, err: Any) -> str:
     if kind == "extra_forbidden":
         hint = _close_key(path)
         return f"unknown field; did you mean '{hint}'?" if hint else _unknown_field(path)
-    if kind == "value_error" and str(err["msg"]).startswith("value is not a valid email address"):
-        reason = str(ctx.get("reason", "")).rstrip(".")
-        return f"must be an email address (got {got}): {reason[:1].lower()}{reason[1:]}"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     if kind == "literal_error":

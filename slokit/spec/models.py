@@ -20,12 +20,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Discriminator,
-    EmailStr,
     Field,
     Tag,
     model_validator,
 )
 
+from slokit import mailbox
 from slokit.durations import format_duration, parse_duration
 
 API_VERSION = "slokit/v1"
@@ -33,7 +33,9 @@ Kind = Literal["operational", "application"]
 KINDS: tuple[Kind, ...] = ("operational", "application")
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+_NAME_CHAR = re.compile(r"[A-Za-z0-9_.-]")
 _LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_LABEL_CHAR = re.compile(r"[A-Za-z0-9_]")
 # A plain metric selector: a name and an optional {label matchers} block, no functions or ranges.
 _SELECTOR = re.compile(r"^\s*[A-Za-z_:][A-Za-z0-9_:]*\s*(\{[^{}]*\})?\s*$")
 _WINDOW_PLACEHOLDER = re.compile(r"\{\{\s*window\s*\}\}")
@@ -64,12 +66,32 @@ def _window_length(value: timedelta) -> timedelta:
     return value
 
 
+NAME_RULE = "1-63 ASCII letters (a-z, A-Z), digits, '-', '_' or '.', starting with a letter or digit"
+LABEL_NAME_RULE = "ASCII letters (a-z, A-Z), digits and '_', not starting with a digit"
+
+
+def is_name(value: Any) -> bool:
+    return isinstance(value, str) and _NAME.match(value) is not None
+
+
+def _not_allowed(value: str, allowed: re.Pattern[str]) -> str:
+    """What breaks the rule, so that ``größe`` says which character rather than only the rule."""
+    bad = [c for c in dict.fromkeys(value) if not allowed.match(c)]
+    return ", ".join(repr(c) for c in bad)
+
+
 def _name(value: str) -> str:
-    if not _NAME.match(value):
-        raise ValueError(
-            f"must be 1-63 letters, digits, '-', '_' or '.', starting with a letter or digit (got {value!r})"
-        )
-    return value
+    if is_name(value):
+        return value
+    if not value:
+        why = "empty"
+    elif len(value) > 63:
+        why = f"{len(value)} characters"
+    elif bad := _not_allowed(value, _NAME_CHAR):
+        why = f"{bad} not allowed"
+    else:
+        why = f"starts with {value[0]!r}"
+    raise ValueError(f"must be {NAME_RULE} (got {value!r}: {why})")
 
 
 def _selector(value: str) -> str:
@@ -131,9 +153,37 @@ class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+def _address(value: str) -> str:
+    try:
+        mailbox.parse(value)
+    except mailbox.MailboxError as exc:
+        reason = exc.reason.rstrip(".")
+        raise ValueError(
+            f"must be an email address (got {value!r}): {reason[:1].lower()}{reason[1:]}"
+        ) from None
+    return value.strip()
+
+
+def _one_or_list(value: Any) -> Any:
+    # `email: ops@example.com` is what people write for one address.
+    return [value] if isinstance(value, str) else value
+
+
+def _team(value: str) -> str:
+    # A team name reaches email subjects and file names: any script is fine, a line break is not.
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if re.search(r"[\x00-\x1f\x7f]", value):
+        raise ValueError(f"must be one line of text without control characters (got {value!r})")
+    return value.strip()
+
+
+Address = Annotated[str, AfterValidator(_address)]
+
+
 class Owner(Spec):
-    team: NonEmpty
-    email: list[EmailStr] = Field(default_factory=list)
+    team: Annotated[str, AfterValidator(_team)]
+    email: Annotated[list[Address], BeforeValidator(_one_or_list)] = Field(default_factory=list)
 
 
 class Owners(Spec):
@@ -334,7 +384,9 @@ def _label_values(value: Any) -> Any:
 def _label_names(value: dict[str, str]) -> dict[str, str]:
     for key in value:
         if not _LABEL_NAME.match(key):
-            raise ValueError(f"label name must match [A-Za-z_][A-Za-z0-9_]* (got {key!r})")
+            bad = _not_allowed(key, _LABEL_CHAR)
+            why = f"{bad} not allowed" if bad else "starts with a digit" if key else "empty"
+            raise ValueError(f"label name must be {LABEL_NAME_RULE} (got {key!r}: {why})")
     return value
 
 

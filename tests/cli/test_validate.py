@@ -20,6 +20,7 @@ from slokit.cli import run
 
 REPO = Path(__file__).resolve().parents[2]
 MALFORMED = "tests/unit/spec/malformed"
+NAME_RULE = "1-63 ASCII letters (a-z, A-Z), digits, '-', '_' or '.', starting with a letter or digit"
 
 # case name -> expected stderr lines, each without the leading "FILE:" (added by the test).
 CASES: dict[str, list[str]] = {
@@ -61,13 +62,31 @@ CASES: dict[str, list[str]] = {
     # A misspelt key is reported once, with a hint, and not again as the real key "missing".
     "misspelt_target": ["10: objectives[0].targt: unknown field; did you mean 'target'?"],
     "misspelt_objectives": ["7: objective: unknown field; did you mean 'objectives'?"],
-    "labels_bad_name": ["15: labels: label name must match [A-Za-z_][A-Za-z0-9_]* (got 'cost-center')"],
+    "labels_bad_name": [
+        "15: labels: label name must be ASCII letters (a-z, A-Z), digits and '_', not starting with a digit "
+        "(got 'cost-center': '-' not allowed)",
+    ],
+    "labels_not_ascii": [
+        "14: labels: label name must be ASCII letters (a-z, A-Z), digits and '_', not starting with a digit "
+        "(got 'größe': 'ö', 'ß' not allowed)",
+    ],
+    "labels_starts_with_digit": [
+        "14: labels: label name must be ASCII letters (a-z, A-Z), digits and '_', not starting with a digit "
+        "(got '2fa': starts with a digit)",
+    ],
+    "service_name_starts_with_dash": [
+        f"3: service: must be {NAME_RULE} (got '-checkout': starts with '-')",
+    ],
+    "service_name_too_long": [
+        f"3: service: must be {NAME_RULE} "
+        "(got 'checkout-service-of-the-european-online-shop-for-garden-furnitur': 64 characters)",
+    ],
     # Objectives
     "objectives_empty": ["7: objectives: must not be empty"],
     "objective_name_invalid": [
-        "8: objectives[0].name: must be 1-63 letters, digits, '-', '_' or '.', starting with a letter or "
-        "digit (got 'Checkout availability')",
+        f"8: objectives[0].name: must be {NAME_RULE} (got 'Checkout availability': ' ' not allowed)",
     ],
+    "name_not_ascii": [f"7: objectives[0].name: must be {NAME_RULE} (got 'größe': 'ö', 'ß' not allowed)"],
     "target_0": ["10: objectives[0].target: must be above 0 (got 0)"],
     "target_100": ["10: objectives[0].target: must be below 100 (got 100)"],
     "target_120": ["10: objectives[0].target: must be below 100 (got 120)"],
@@ -140,9 +159,21 @@ CASES: dict[str, list[str]] = {
         "5: owners.operational.email[0]: must be an email address (got 'platform-ops'): "
         "an email address must have an @-sign",
     ],
-    "owner_email_not_a_list": [
-        "5: owners.operational.email: must be a list (got 'platform-ops@example.com')"
+    "owner_email_several_in_one": [
+        "5: owners.operational.email[0]: must be an email address "
+        "(got 'ops@example.com, oncall@example.com'): one address per entry: write a list, "
+        "like [a@example.com, b@example.com]",
     ],
+    "owner_email_unclosed_bracket": [
+        "9: owners.operational.email[1]: must be an email address (got 'Jürgen Müller <jm@corp.local'): "
+        "an address in angle brackets must end the entry, like Name <ops@example.com>",
+    ],
+    "owner_team_two_lines": [
+        "5: owners.operational.team: must be one line of text without control characters "
+        "(got 'platform-ops\\nBcc: everyone@example.com')",
+    ],
+    # Reported once, as the misspelling, not also as "no owner for kind 'application'".
+    "owner_misspelt_kind": ["6: owners.aplication: unknown field; did you mean 'application'?"],
     "owner_empty_team": ["6: owners.application.team: must not be empty"],
     "owner_unknown_kind": ["7: owners.security: unknown field (allowed: operational, application)"],
     # Policy and alerting
@@ -163,6 +194,14 @@ CASES: dict[str, list[str]] = {
         "2: apiVersion: must be 'slokit/v1' (got 'slokit/v2')",
         "9: objectives[0].kind: must be 'operational' or 'application' (got 'ops')",
         "10: objectives[0].target: must be below 100 (got 120)",
+    ],
+    # Schema errors, a kind without an owner and a duplicate objective: one run shows them all, in line order.
+    "every_problem_at_once": [
+        "9: objectives[0].target: must be below 100 (got 120)",
+        "15: objectives[1].kind: no owner for kind 'application': add owners.application",
+        "18: objectives[2].name: duplicate objective 'availability' of service 'checkout' "
+        f"(first at {MALFORMED}/every_problem_at_once.yaml:7)",
+        "21: objectives[2].sli.ratio: needs total",
     ],
 }
 
@@ -219,7 +258,13 @@ def test_every_file_with_errors_is_reported(capsys: pytest.CaptureFixture[str]) 
     files = [f"{MALFORMED}/{case}.yaml" for case in ("target_120", "empty", "misspelt_target")]
     code, out, err = _validate(capsys, *files)
     assert (code, out) == (2, "")
-    assert err == "".join(_expected(f, CASES[Path(f).stem]) for f in files)
+    # Both files define checkout/availability: the duplicate is reported though neither file is valid.
+    duplicate = (
+        "8: objectives[0].name: duplicate objective 'availability' of service 'checkout' "
+        f"(first at {files[0]}:8)"
+    )
+    expected = {**CASES, "misspelt_target": [duplicate, *CASES["misspelt_target"]]}
+    assert err == "".join(_expected(f, expected[Path(f).stem]) for f in files)
 
 
 def test_duplicate_objective_across_files_names_the_first(capsys: pytest.CaptureFixture[str]) -> None:
@@ -229,6 +274,57 @@ def test_duplicate_objective_across_files_names_the_first(capsys: pytest.Capture
     assert err == (
         f"{directory}/second.yaml:7: objectives[0].name: duplicate objective 'availability' of service "
         f"'checkout' (first at {directory}/first.yaml:14)\n"
+    )
+
+
+def test_duplicate_objective_is_reported_beside_schema_errors_of_the_first_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # target_120.yaml fails validation, but its checkout/availability still counts as the first one.
+    first, second = f"{MALFORMED}/target_120.yaml", str(tmp_path / "second.yaml")
+    owners = "{team: platform-ops, email: [platform-ops@example.com]}"
+    Path(second).write_text(VALID.replace("{team: platform-ops}", owners))
+    code, out, err = _validate(capsys, first, second)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{first}:10: objectives[0].target: must be below 100 (got 120)\n"
+        f"{second}:6: objectives[0].name: duplicate objective 'availability' of service 'checkout' "
+        f"(first at {first}:8)\n"
+    )
+
+
+def test_one_service_in_two_files_with_different_owners_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    directory = f"{MALFORMED}/owners_differ"
+    code, out, err = _validate(capsys, directory)
+    assert (code, out) == (2, "")
+    same = "every file of a service must name the same owners"
+    assert err.splitlines() == [
+        f"{directory}/alpha-jobs.yaml:5: owners.operational: service 'alpha' has another operational owner "
+        f"in {directory}/alpha-api.yaml:5 (team 'platform-ops' there, 'sre' here): {same}",
+        f"{directory}/alpha-jobs.yaml:6: owners.application: service 'alpha' has another application owner "
+        f"in {directory}/alpha-api.yaml:6 (email [alpha-dev@example.com] there, "
+        f"[alpha-dev@example.com, alpha-lead@example.com] here): {same}",
+    ]
+
+
+def test_one_service_in_two_files_with_the_same_owners_is_fine(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The same owners written differently: another order, letter case, a display name, one string for a list.
+    (tmp_path / "a.yaml").write_text(
+        VALID.replace("{team: platform-ops}", "{team: platform-ops, email: [a@x.corp, b@x.corp]}")
+    )
+    second = VALID.replace("name: availability", "name: latency").replace(
+        "{team: platform-ops}", "{team: platform-ops, email: [B@x.corp, 'Ann <a@x.corp>']}"
+    )
+    (tmp_path / "b.yaml").write_text(second)
+    code, out, err = _validate(capsys, str(tmp_path))
+    assert (code, out, err) == (
+        0,
+        "ok: 2 files, 1 service, 2 objectives (2 operational, 0 application)\n",
+        "",
     )
 
 
