@@ -51,7 +51,8 @@ At = Annotated[
     typer.Option(
         "--at",
         metavar="TIME",
-        help="Evaluation time: RFC 3339 or Unix seconds (default: now; a snapshot's own time).",
+        help="Evaluation time: RFC 3339 or Unix seconds (default: now; a snapshot's own time). A time "
+        "more than a minute ahead of the clock, or after the snapshot's time, is refused.",
     ),
 ]
 SnapshotOpt = Annotated[

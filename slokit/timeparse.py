@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from slokit.errors import UsageError
+
+# How far ``--at`` may run ahead of this machine's clock: the time often comes from another machine (a CI
+# runner, a scheduler) whose clock is a few seconds off, and a time within the current 5-minute step reads
+# the same data anyway. Further ahead there are no samples yet: Prometheus would answer with stale ones.
+CLOCK_SKEW = timedelta(minutes=1)
+
+
+def utcnow() -> datetime:
+    """The clock, read once per run by the commands (the engine never reads it)."""
+    return datetime.now(UTC)
 
 
 def parse_at(text: str) -> datetime:
@@ -27,6 +37,23 @@ def parse_at(text: str) -> datetime:
     if moment.tzinfo is None:
         raise UsageError(f"--at needs a timezone, e.g. 2026-11-01T00:00:00Z (got {text!r})")
     return moment.astimezone(UTC)
+
+
+def refuse_future(moment: datetime, now: datetime) -> None:
+    """``--at`` after ``now`` (give or take :data:`CLOCK_SKEW`) is a usage error: there is no data yet."""
+    if moment > now + CLOCK_SKEW:
+        raise UsageError(
+            f"--at {rfc3339(moment)} is in the future (now {rfc3339(now)}): there is no data yet"
+        )
+
+
+def refuse_after_snapshot(moment: datetime, recorded: datetime, snapshot: str) -> None:
+    """A snapshot holds the series up to its own evaluation time: a later ``--at`` has nothing to read."""
+    if moment > recorded:
+        raise UsageError(
+            f"--at {rfc3339(moment)} is after {snapshot} was recorded ({rfc3339(recorded)}): "
+            "a snapshot has no data after its own time"
+        )
 
 
 def rfc3339(moment: datetime) -> str:

@@ -53,15 +53,22 @@ def evaluate(
     """Load the definitions, fetch from the snapshot or Prometheus, and evaluate the chosen objectives."""
     from slokit import pipeline
     from slokit.spec import load
-    from slokit.timeparse import parse_at
+    from slokit.timeparse import parse_at, refuse_after_snapshot, refuse_future, utcnow
 
+    now = utcnow()
+    moment: datetime | None = parse_at(at) if at else None
+    if moment is not None:
+        refuse_future(moment, now)
     definitions = load(list(paths))
     source: Source
     if snapshot is not None:
         from slokit.sources.snapshot import SnapshotSource
 
         source = SnapshotSource(snapshot)
-        moment: datetime | None = parse_at(at) if at else source.evaluated_at
+        if moment is None:
+            moment = source.evaluated_at
+        else:
+            refuse_after_snapshot(moment, source.evaluated_at, str(snapshot))
     else:
         from slokit.settings import load_prometheus_settings
         from slokit.sources.prometheus import PrometheusSource
@@ -78,8 +85,7 @@ def evaluate(
         source = PrometheusSource(settings)
         if not settings.verify_tls:
             typer.echo("warning: TLS certificate verification is off (--insecure)", err=True)
-        moment = parse_at(at) if at else None
-    pinned = pipeline.pin(moment)
+    pinned = pipeline.pin(moment or now)
     plans = pipeline.plan(definitions, pinned, chosen)
     try:
         with progress(len(plans)) as advance:
