@@ -7,9 +7,12 @@ honours ``NO_COLOR`` and the terminal's width.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rich import box
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, Group, JustifyMethod, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -34,7 +37,7 @@ def _status(status: Status) -> Text:
     return Text(fmt.status(status), style=STYLES[status])
 
 
-def _objective_row(item: ObjectiveReport) -> list[RenderableType]:
+def _objective_row(item: ObjectiveReport) -> list[Text]:
     r = item.result
     budget = r.error_budget
     remaining = Text(fmt.budget_percent(budget.remaining if budget else None))
@@ -59,42 +62,78 @@ def _objective_row(item: ObjectiveReport) -> list[RenderableType]:
     ]
 
 
+@dataclass(frozen=True)
+class Column:
+    name: str
+    justify: JustifyMethod
+    # Which columns a narrow terminal loses, lowest first; None: always shown (without them, the two-line
+    # layout instead).
+    drop_rank: int | None = None
+
+
 COLUMNS = (
-    ("status", "left", True),
-    ("objective", "left", True),
-    ("window", "left", True),
-    ("SLI / target", "right", True),
-    ("budget left", "right", True),
-    ("burn 1h 6h 1d 3d", "right", True),
-    ("alerts", "left", False),
-    ("exhausted in", "right", True),
-    ("budget trend", "left", True),
+    Column("status", "left"),
+    Column("objective", "left"),
+    Column("window", "left", drop_rank=2),
+    Column("SLI / target", "right"),
+    Column("budget left", "right"),
+    Column("burn 1h 6h 1d 3d", "right", drop_rank=4),
+    Column("alerts", "left"),
+    Column("exhausted in", "right", drop_rank=3),
+    Column("budget trend", "left", drop_rank=1),
 )
 
 
-# Narrow terminals lose the least important columns rather than squeezing every cell into ellipses.
-OPTIONAL_COLUMNS = (("budget trend", 160), ("window", 140))
+@dataclass(frozen=True)
+class Layout:
+    """The columns every team table of a report shows, each as wide as its widest cell in the whole report:
+    no cell is squeezed below its content (an alerts cell of 6 characters made rows 8 lines tall), and
+    every team's table has the same width."""
+
+    keep: tuple[int, ...]  # indexes into COLUMNS
+    widths: tuple[int, ...]  # one per kept column
 
 
-def team_table(section: TeamSection, width: int) -> Table:
-    title = f"{section.team} · {section.kind} · {summary(section.counts)}"
+def layout(rows: Sequence[Sequence[Text]], width: int) -> Layout | None:
+    """The most columns that fit ``width``, dropping the least important first; None when even the
+    essential ones do not fit (the caller then prints two lines per objective)."""
+    full = [
+        max([Text(column.name).cell_len, *(row[i].cell_len for row in rows)])
+        for i, column in enumerate(COLUMNS)
+    ]
+    ranks = sorted({c.drop_rank for c in COLUMNS if c.drop_rank is not None})
+    # wider than any terminal: rich clamps a measurement to the console's width
+    measure = Console(width=1 << 16, color_system=None, force_terminal=False)
+    for dropped in [0, *ranks]:
+        keep = tuple(i for i, c in enumerate(COLUMNS) if c.drop_rank is None or c.drop_rank > dropped)
+        candidate = Layout(keep, tuple(full[i] for i in keep))
+        table = _table("", candidate)
+        if measure.measure(table).maximum <= width:
+            return candidate
+    return None
+
+
+def _table(title: str, layout: Layout) -> Table:
     # Text, not a str: rich would read "[...]" in a team name as markup
-    table = Table(title=Text(title), title_justify="left", box=box.SIMPLE_HEAD, expand=False, pad_edge=False)
-    dropped = {name for name, min_width in OPTIONAL_COLUMNS if width < min_width}
-    keep = [i for i, column in enumerate(COLUMNS) if column[0] not in dropped]
-    for name, justify, no_wrap in (COLUMNS[i] for i in keep):
-        table.add_column(
-            name,
-            justify=justify,  # type: ignore[arg-type]
-            # on a narrow terminal long objective names fold onto a second line instead of pushing
-            # the figures off the right edge
-            no_wrap=no_wrap and not (name == "objective" and width < 140),
-            overflow="fold" if name == "objective" else "ellipsis",
-            min_width=6 if name == "alerts" else None,
-        )
+    table = Table(
+        title=Text(title),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        expand=False,
+        pad_edge=False,
+        collapse_padding=True,  # two spaces between columns, not three: room for one more column
+    )
+    for index, size in zip(layout.keep, layout.widths, strict=True):
+        column = COLUMNS[index]
+        table.add_column(column.name, justify=column.justify, no_wrap=True, width=size, min_width=size)
+    return table
+
+
+def team_table(section: TeamSection, layout: Layout) -> Table:
+    table = _table(f"{section.team} · {section.kind} · {summary(section.counts)}", layout)
     for item in section.objectives:
         row = _objective_row(item)
-        table.add_row(*(row[i] for i in keep))
+        table.add_row(*(row[i] for i in layout.keep))
     return table
 
 
@@ -107,10 +146,6 @@ def _errors(section: TeamSection) -> list[RenderableType]:
     return [*lines, Text("")] if lines else []
 
 
-# Under this width the table would not fit: each objective becomes a heading and a wrapped line instead.
-COMPACT_BELOW = 110
-
-
 def team_lines(section: TeamSection) -> Group:
     lines: list[RenderableType] = [Text(f"{section.team} · {section.kind} · {summary(section.counts)}")]
     for item in section.objectives:
@@ -119,12 +154,12 @@ def team_lines(section: TeamSection) -> Group:
         head = _status(item.status)
         head.append(f"  {item.service}/{item.objective} ({item.window})", style="bold")
         detail = (
-            f"    SLI {fmt.percent(r.sli)} / {fmt.percent(item.target)} · "
+            f"SLI {fmt.percent(r.sli)} / {fmt.percent(item.target)} · "
             f"budget {fmt.budget_percent(budget.remaining if budget else None)} ({fmt.budget_left(item)}) · "
             f"burn 1h {fmt.burn(r.burn_rates.get('1h'))} · alerts {fmt.firing(item)} · "
             f"exhausted in {fmt.duration(r.time_to_exhaustion)}"
         )
-        lines += [head, Text(detail)]
+        lines += [head, Padding(Text(detail), (0, 0, 0, 4))]  # wrapped lines stay under the heading
         if item.error:
             lines.append(Text(f"    ↳ {item.error}", style=STYLES["error"]))
     lines.append(Text(""))
@@ -162,15 +197,17 @@ def _policy(report: Report) -> list[RenderableType]:
 def renderable(report: Report, width: int) -> Group:
     header = Text(
         f"slokit report · evaluated {report.evaluated_at:%Y-%m-%d %H:%M} UTC · "
-        f"{len(report.objectives)} objectives: {summary(report.counts)}",
+        f"{fmt.plural(len(report.objectives), 'objective')}: {summary(report.counts)}",
         style="bold",
     )
     parts: list[RenderableType] = [header, Text("")]
+    # One layout for the report: the tables of all teams line up, or every team gets the two-line form.
+    tables = layout([_objective_row(item) for item in report.objectives], width)
     for section in report.sections():
-        if width < COMPACT_BELOW:
+        if tables is None:
             parts.append(team_lines(section))
         else:
-            parts.append(team_table(section, width))
+            parts.append(team_table(section, tables))
             parts.extend(_errors(section))
     parts.extend(_policy(report))
     return Group(*parts)
