@@ -27,6 +27,7 @@ from pydantic import (
 
 from slokit import mailbox
 from slokit.durations import format_duration, parse_duration
+from slokit.spec import expressions
 
 API_VERSION = "slokit/v1"
 Kind = Literal["operational", "application"]
@@ -36,9 +37,6 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 _NAME_CHAR = re.compile(r"[A-Za-z0-9_.-]")
 _LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _LABEL_CHAR = re.compile(r"[A-Za-z0-9_]")
-# A plain metric selector: a name and an optional {label matchers} block, no functions or ranges.
-_SELECTOR = re.compile(r"^\s*[A-Za-z_:][A-Za-z0-9_:]*\s*(\{[^{}]*\})?\s*$")
-_WINDOW_PLACEHOLDER = re.compile(r"\{\{\s*window\s*\}\}")
 _COMPARISON = re.compile(r"^\s*(<=|>=|==|!=|<|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 MIN_WINDOW = timedelta(minutes=5)
 MAX_WINDOW = timedelta(days=400)
@@ -94,30 +92,6 @@ def _name(value: str) -> str:
     raise ValueError(f"must be {NAME_RULE} (got {value!r}: {why})")
 
 
-def _selector(value: str) -> str:
-    if not _SELECTOR.match(value):
-        raise ValueError(
-            f'must be a metric selector like http_requests_total{{job="api"}} (got {value!r}); '
-            "for full PromQL use good_query/bad_query and total_query"
-        )
-    return value.strip()
-
-
-def _histogram(value: str) -> str:
-    value = _selector(value)
-    name = value.split("{", 1)[0].strip()
-    for suffix in ("_bucket", "_count", "_sum"):
-        if name.endswith(suffix):
-            raise ValueError(f"give the histogram's base name without {suffix} (got {name!r})")
-    return value
-
-
-def _query(value: str) -> str:
-    if not _WINDOW_PLACEHOLDER.search(value):
-        raise ValueError("must contain {{ window }} where the range goes, e.g. increase(x[{{ window }}])")
-    return value
-
-
 def _percent(value: float) -> float:
     if not 0 <= value <= 100:
         raise ValueError(f"must be a percentage from 0 to 100 (got {value:g})")
@@ -145,8 +119,8 @@ Duration = Annotated[timedelta, BeforeValidator(_duration)]
 WindowDuration = Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_window_length)]
 Name = Annotated[str, AfterValidator(_name)]
 NonEmpty = Annotated[str, Field(min_length=1)]
-Selector = Annotated[str, AfterValidator(_selector)]
-Query = Annotated[str, Field(min_length=1), AfterValidator(_query)]
+Selector = Annotated[str, AfterValidator(expressions.selector)]
+Query = Annotated[str, Field(min_length=1), AfterValidator(expressions.ratio_query)]
 
 
 class Spec(BaseModel):
@@ -262,7 +236,7 @@ class RatioSLI(Spec):
 
 
 class LatencySLI(Spec):
-    histogram: Annotated[str, AfterValidator(_histogram)]
+    histogram: Annotated[str, AfterValidator(expressions.histogram)]
     threshold: Annotated[Number, Field(gt=0)]
 
 
@@ -295,7 +269,7 @@ def _slice_length(value: timedelta) -> timedelta:
 
 
 class TimeslicesSLI(Spec):
-    query: NonEmpty
+    query: Annotated[str, AfterValidator(expressions.slice_query)]
     good: Comparison
     slice: Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_slice_length)] = timedelta(
         minutes=1
