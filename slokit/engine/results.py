@@ -110,7 +110,9 @@ class WindowCoverage:
 
     @property
     def share(self) -> float:
-        return 1.0 if self.length <= timedelta(0) else min(1.0, self.covered / self.length)
+        if self.length <= timedelta(0):  # a calendar period that starts right now
+            return 1.0 if self.complete else 0.0
+        return min(1.0, self.covered / self.length)
 
 
 @dataclass(frozen=True, slots=True)

@@ -153,10 +153,40 @@ def status(value: Status) -> str:
 
 
 def firing(item: ObjectiveReport) -> str:
+    """Firing tiers, ``page 1h/5m, ticket 1d/2h``; ``(partial)`` marks a tier decided on partial data."""
     tiers = [a for a in item.result.alerts if a.firing]
     if not tiers:
         return NONE
-    return ", ".join(f"{a.severity} {duration(a.long_window)}/{duration(a.short_window)}" for a in tiers)
+    return ", ".join(
+        f"{a.severity} {duration(a.long_window)}/{duration(a.short_window)}"
+        + (" (partial)" if a.partial else "")
+        for a in tiers
+    )
+
+
+def coverage_note(item: ObjectiveReport) -> str | None:
+    """``partial window: 17m of 30d`` when the data covers only part of the window; None otherwise."""
+    coverage = item.result.coverage
+    if coverage is None or not coverage.partial:
+        return None
+    covered = duration(coverage.window.covered)
+    if item.result.calendar is not None:  # compared with the elapsed part of the period
+        period = item.window.split(" ")[0]
+        return f"partial window: {covered} of {duration(coverage.window.length)} so far ({period})"
+    return f"partial window: {covered} of {item.window}"
+
+
+def window_burn(item: ObjectiveReport, key: str) -> str:
+    """The burn rate over burn window ``key``; for a window the data does not fill (no burn rate of its own),
+    the burn over the data it holds and how long that is: ``2.0x over 17m``."""
+    value = item.result.burn_rates.get(key)
+    coverage = item.result.coverage
+    if value is not None or coverage is None or coverage.burn_windows[key].complete:
+        return burn(value)
+    covered = coverage.covered_burn_rates.get(key)
+    if covered is None:
+        return NONE
+    return f"{burn(covered)} over {duration(coverage.burn_windows[key].covered)}"
 
 
 def span(start: datetime, end: datetime, at: datetime | None = None) -> str:

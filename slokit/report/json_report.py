@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Any
 
 from slokit.durations import format_duration
-from slokit.engine import ObjectiveResult
+from slokit.engine import Coverage, ObjectiveResult, WindowCoverage
 from slokit.report.model import ObjectiveReport, Report
 from slokit.timeparse import rfc3339
 
@@ -48,6 +48,8 @@ def objective_dict(item: ObjectiveReport) -> dict[str, Any]:
                 "firing": a.firing,
                 "long_burn_rate": a.long_burn_rate,
                 "short_burn_rate": a.short_burn_rate,
+                "long_window_coverage": a.long_coverage,
+                "partial": a.partial,
             }
             for a in r.alerts
         ],
@@ -71,11 +73,35 @@ def objective_dict(item: ObjectiveReport) -> dict[str, Any]:
             "elapsed_share": r.calendar.elapsed_share,
             "projected_sli": r.calendar.projected_sli,
         },
+        "coverage": None if r.coverage is None else coverage_dict(r.coverage),
         "sli_kind": item.sli_kind,
         "description": item.description,
         "labels": item.labels,
         "definition": item.location,
         "error": item.error,
+    }
+
+
+def _window(coverage: WindowCoverage) -> dict[str, Any]:
+    return {
+        "length_seconds": coverage.length.total_seconds(),
+        "covered_seconds": coverage.covered.total_seconds(),
+        "share": coverage.share,
+        "complete": coverage.complete,
+    }
+
+
+def coverage_dict(coverage: Coverage) -> dict[str, Any]:
+    """How much of the window and of each burn window holds data; ``burn_rate`` is the burn over that data
+    (``burn_rates`` has null for a burn window the data does not fill)."""
+    return {
+        "first_data": None if coverage.first_data is None else rfc3339(coverage.first_data),
+        "partial": coverage.partial,
+        "window": _window(coverage.window),
+        "burn_windows": {
+            key: {**_window(window), "burn_rate": coverage.covered_burn_rates[key]}
+            for key, window in coverage.burn_windows.items()
+        },
     }
 
 

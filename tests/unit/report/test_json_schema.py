@@ -34,13 +34,23 @@ DESIGN = REPO / ".." / "shared" / "DESIGN.md"
 NO_DATA = "checkout/latency"
 NO_DATA_SLICES = "checkout/uptime"
 FAILED = "search/search-latency"
+PARTIAL = "payments/authorisation-success"
+RECENT_STEPS = 4  # 20 minutes of data at 5m steps
 
 
 class _Doctored:
-    """The demo snapshot, with some objectives' series emptied (no_data) or failed (error)."""
+    """The demo snapshot, with some objectives' series emptied (no_data), failed (error) or cut to their
+    last RECENT_STEPS steps (a partial window)."""
 
-    def __init__(self, snapshot: SnapshotSource, empty: Sequence[str], failed: Sequence[str]) -> None:
+    def __init__(
+        self,
+        snapshot: SnapshotSource,
+        empty: Sequence[str],
+        failed: Sequence[str],
+        recent: Sequence[str] = (),
+    ) -> None:
         self.snapshot, self.empty, self.failed = snapshot, set(empty), set(failed)
+        self.recent = set(recent)
 
     def fetch(
         self, queries: Sequence[SeriesQuery], on_done: Callable[[FetchedSeries], None] | None = None
@@ -53,16 +63,23 @@ class _Doctored:
             return dataclasses.replace(recorded, series=nan)
         if recorded.query.key in self.failed:
             return dataclasses.replace(recorded, series={}, error="query failed: connection refused")
+        if recorded.query.key in self.recent:
+            cut = {role: values.copy() for role, values in recorded.series.items()}
+            for values in cut.values():
+                values[:-RECENT_STEPS] = np.nan
+            return dataclasses.replace(recorded, series=cut)
         return recorded
 
     def close(self) -> None:
         self.snapshot.close()
 
 
-def _run(empty: Sequence[str] = (), failed: Sequence[str] = ()) -> Report:
+def _run(empty: Sequence[str] = (), failed: Sequence[str] = (), recent: Sequence[str] = ()) -> Report:
     snapshot = SnapshotSource(SNAPSHOT)
     report, _ = pipeline.run(
-        load([DEFINITIONS]), _Doctored(snapshot, empty, failed), pipeline.pin(snapshot.evaluated_at)
+        load([DEFINITIONS]),
+        _Doctored(snapshot, empty, failed, recent),
+        pipeline.pin(snapshot.evaluated_at),
     )
     return report
 
@@ -74,7 +91,7 @@ def demo() -> Report:
 
 @pytest.fixture(scope="module")
 def degraded() -> Report:
-    return _run(empty=(NO_DATA, NO_DATA_SLICES), failed=(FAILED,))
+    return _run(empty=(NO_DATA, NO_DATA_SLICES), failed=(FAILED,), recent=(PARTIAL,))
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +170,36 @@ def test_no_data_and_error_objectives_validate_with_nulls(
         assert token not in text
 
 
+def test_partial_window_shows_its_coverage_and_no_burn_rate_longer_than_the_data(
+    degraded: Report, validator: jsonschema.Draft202012Validator
+) -> None:
+    document = strict_loads(render_json(degraded))
+    assert _errors(validator, document) == []
+    by_key = {f"{o['service']}/{o['objective']}": o for o in document["objectives"]}
+    item = by_key[PARTIAL]
+    coverage = item["coverage"]
+    assert coverage["partial"] is True
+    assert coverage["window"] == {
+        "length_seconds": 28 * 86400.0,
+        "covered_seconds": 20 * 60.0,
+        "share": pytest.approx(20 / (28 * 24 * 60)),
+        "complete": False,
+    }
+    assert coverage["first_data"] == "2026-11-20T08:40:00Z"
+    assert coverage["burn_windows"]["5m"]["complete"] is True
+    assert item["burn_rates"]["5m"] is not None
+    for key in ("30m", "1h", "2h", "6h", "1d", "3d"):
+        assert coverage["burn_windows"][key]["complete"] is False, key
+        assert coverage["burn_windows"][key]["covered_seconds"] == 1200.0, key
+        assert item["burn_rates"][key] is None, key
+    assert all(a["partial"] and a["long_window_coverage"] < 1 for a in item["alerts"])
+    # A complete window: no partial marker anywhere.
+    full = by_key["checkout/availability"]["coverage"]
+    assert full["partial"] is False and full["window"]["share"] == 1
+    assert all(w["complete"] for w in full["burn_windows"].values())
+    assert by_key[FAILED]["coverage"] is None
+
+
 def test_schema_properties_are_exactly_what_the_renderer_emits(demo: Report) -> None:
     """Every key the renderer writes is declared, and the schema declares no key the renderer never writes."""
     defs = schema()["$defs"]
@@ -165,6 +212,10 @@ def test_schema_properties_are_exactly_what_the_renderer_emits(demo: Report) -> 
     assert set(item["alerts"][0]) == set(defs["alert"]["properties"])
     assert set(item["incidents"][0]) == set(defs["incident"]["properties"])
     assert set(calendar) == set(defs["calendar"]["properties"])
+    coverage = item["coverage"]
+    assert set(coverage) == set(defs["coverage"]["properties"])
+    assert set(coverage["window"]) == set(defs["window_coverage"]["properties"])
+    assert set(coverage["burn_windows"]["3d"]) == set(defs["burn_window_coverage"]["properties"])
 
 
 def test_nan_never_reaches_the_output(demo: Report) -> None:
@@ -182,6 +233,10 @@ Mutation = Callable[[dict[str, Any]], None]
 
 def _first(document: dict[str, Any], status: str | None = None) -> dict[str, Any]:
     return next(o for o in document["objectives"] if status is None or o["status"] == status)
+
+
+def _partial(document: dict[str, Any]) -> dict[str, Any]:
+    return next(o for o in document["objectives"] if o["coverage"] and o["coverage"]["partial"])
 
 
 def _rename(d: dict[str, Any], old: str, new: str) -> None:
@@ -216,6 +271,16 @@ MUTATIONS: dict[str, Mutation] = {
     "error without a message": lambda d: _first(d, "error").update({"error": None}),
     "ok with an error message": lambda d: _first(d, "ok").update({"error": "boom"}),
     "exhausted with budget left": lambda d: _first(d, "exhausted")["error_budget"].update({"remaining": 0.2}),
+    "burn rate of a window the data does not fill": lambda d: _partial(d)["burn_rates"].update({"3d": 0.5}),
+    "partial window with a full share": lambda d: _partial(d)["coverage"]["window"].update({"share": 1}),
+    "complete window with a partial share": lambda d: _first(d, "ok")["coverage"]["window"].update(
+        {"share": 0.5}
+    ),
+    "partial alert tier with full coverage": lambda d: _partial(d)["alerts"][0].update(
+        {"long_window_coverage": 1}
+    ),
+    "error with a coverage": lambda d: _first(d, "error").update({"coverage": _partial(d)["coverage"]}),
+    "ok without a coverage": lambda d: _first(d, "ok").update({"coverage": None}),
     "incident without an end": lambda d: next(o for o in d["objectives"] if o["incidents"])["incidents"][
         0
     ].pop("end"),
