@@ -273,18 +273,14 @@ class SmtpSettings:
 
 
 def parse_mailbox(name: str, raw: str) -> str:
-    """``Name <addr@example.com>`` or a bare address, checked; returned as given (trimmed)."""
-    from email.utils import parseaddr
+    """``Name <addr@example.com>`` or a bare address, its syntax checked; returned as given (trimmed)."""
+    from slokit import mailbox
 
-    from email_validator import EmailNotValidError, validate_email
-
-    text = raw.strip()
-    _, addr = parseaddr(text)
     try:
-        validate_email(addr, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise UsageError(f"{name}: not an email address: {raw!r} ({exc})") from None
-    return text
+        mailbox.parse(raw)
+    except mailbox.MailboxError as exc:
+        raise UsageError(f"{name}: not an email address: {raw!r} ({exc.reason})") from None
+    return raw.strip()
 
 
 def _smtp_from_file(path: Path) -> dict[str, Any]:

@@ -39,9 +39,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+from slokit import mailbox
 from slokit.errors import UsageError
 from slokit.report.fmt import STATUS_LABELS
 from slokit.report.model import STATUSES, ObjectiveReport, Report, TeamSection
@@ -65,7 +66,7 @@ class Mail:
     @property
     def envelope(self) -> tuple[str, ...]:
         """The recipients' bare addresses, for the SMTP envelope (``--to`` may give ``Name <addr>``)."""
-        return tuple(parseaddr(r)[1] for r in self.recipients)
+        return tuple(mailbox.address_of(r) for r in self.recipients)
 
     @property
     def services(self) -> list[str]:
@@ -73,10 +74,11 @@ class Mail:
 
 
 def _unique(addresses: Sequence[str]) -> tuple[str, ...]:
-    """In order of appearance, without repeats (addresses compare case-insensitively here)."""
+    """In order of appearance, without repeats: the same address twice, whatever its letter case or display
+    name, gets one copy (the first spelling wins)."""
     seen: dict[str, str] = {}
     for address in addresses:
-        seen.setdefault(address.lower(), address)
+        seen.setdefault(mailbox.address_of(address).lower(), address)
     return tuple(seen.values())
 
 
@@ -176,7 +178,7 @@ def file_name(index: int, mail: Mail) -> str:
 
 
 def _domain(sender: str) -> str:
-    address = parseaddr(sender)[1]
+    address = mailbox.address_of(sender)
     return address.rpartition("@")[2] or "localhost"
 
 
@@ -195,7 +197,8 @@ def build(
     addresses = [sender, *mail.recipients, *mail.reply_to]
     # RFC 2047 covers display names and the subject; a non-ASCII address itself needs SMTPUTF8 (RFC 6531),
     # which smtplib then asks the server for.
-    policy = email.policy.SMTP if all(parseaddr(a)[1].isascii() for a in addresses) else email.policy.SMTPUTF8
+    ascii_only = all(mailbox.address_of(a).isascii() for a in addresses)
+    policy = email.policy.SMTP if ascii_only else email.policy.SMTPUTF8
     message = EmailMessage(policy=policy)
     message["Subject"] = subject(mail, label)
     message["From"] = _mailbox(sender)
@@ -222,6 +225,6 @@ def build(
 
 def _mailbox(text: str) -> Address:
     """``Name <a@b>`` as an Address, so a non-ASCII display name is encoded rather than mangled."""
-    (name, address), *_ = getaddresses([text]) or [("", text)]
-    username, _, domain = address.rpartition("@")
-    return Address(display_name=name, username=username, domain=domain)
+    parsed = mailbox.parse(text)
+    username, _, domain = parsed.address.rpartition("@")
+    return Address(display_name=parsed.name, username=username, domain=domain)

@@ -21,10 +21,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import parseaddr
 from typing import Protocol
 
 from slokit.errors import DeliveryError
+from slokit.mailbox import address_of
 from slokit.settings import SmtpSettings
 
 
@@ -201,7 +201,7 @@ def deliver(
     on_outcome: Callable[[Outcome], None] = lambda _: None,
 ) -> Delivery:
     """Send every message; never raises for a delivery problem (they are in the returned outcomes)."""
-    sender = parseaddr(settings.sender or "")[1]
+    sender = address_of(settings.sender) if settings.sender else ""
     outcomes: list[Outcome] = []
     connection: Connection | None = None
     stopped: Failure | None = None
