@@ -83,6 +83,17 @@ def _burn_rates(item: ObjectiveReport) -> Iterator[tuple[Labels, Number | None]]
         yield (("window", window),), item.result.burn_rates.get(window)
 
 
+def _window_coverage(item: ObjectiveReport) -> Number | None:
+    coverage = item.result.coverage
+    return None if coverage is None else coverage.window.share
+
+
+def _burn_window_coverage(item: ObjectiveReport) -> Iterator[tuple[Labels, Number | None]]:
+    coverage = item.result.coverage
+    for window in BURN_RATE_KEYS:
+        yield (("window", window),), None if coverage is None else coverage.burn_windows[window].share
+
+
 def _alerts(item: ObjectiveReport) -> Iterator[tuple[Labels, Number | None]]:
     for alert in item.result.alerts:
         labels = (
@@ -157,6 +168,16 @@ FAMILIES: tuple[Family, ...] = (
         "slokit_burn_rate",
         "Error-budget burn rate over the trailing window (1 = the budget lasts exactly the objective window)",
         samples=_burn_rates,
+    ),
+    Family(
+        "slokit_window_coverage_ratio",
+        "Share of the objective window that holds data, counted from the first step with data (1 = complete)",
+        samples=_one(_window_coverage),
+    ),
+    Family(
+        "slokit_burn_window_coverage_ratio",
+        "Share of the trailing burn window that holds data; below 1 it has no slokit_burn_rate sample",
+        samples=_burn_window_coverage,
     ),
     Family(
         "slokit_alert_firing",

@@ -11,11 +11,14 @@ import pytest
 
 from slokit.engine import (
     BURN_RATE_KEYS,
+    BURN_WINDOWS,
     AlertState,
+    Coverage,
     ErrorBudget,
     Incident,
     ObjectiveResult,
     Policy,
+    WindowCoverage,
     failed_result,
 )
 from slokit.report.model import STATUSES, ObjectiveReport, Report
@@ -28,6 +31,21 @@ from slokit.report.openmetrics import (
 )
 
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def coverage(data: timedelta | None) -> Coverage:
+    """Coverage of a 30d objective whose data started ``data`` before AT (None: no data at all)."""
+    covered = data or timedelta(0)
+
+    def window(length: timedelta) -> WindowCoverage:
+        return WindowCoverage(length, min(covered, length), covered >= length)
+
+    return Coverage(
+        first_data=None if data is None else AT - data,
+        window=window(timedelta(days=30)),
+        burn_windows={key: window(w) for key, w in BURN_WINDOWS.items()},
+        covered_burn_rates=dict.fromkeys(BURN_RATE_KEYS),
+    )
 
 
 def result(key: str, **changes: Any) -> ObjectiveResult:
@@ -63,6 +81,7 @@ def result(key: str, **changes: Any) -> ObjectiveResult:
         ),
         calendar=None,
         series=None,
+        coverage=coverage(timedelta(days=2)),  # so the 3d burn rate is undefined
     )
     return dataclasses.replace(base, **changes)
 
@@ -106,6 +125,7 @@ NO_DATA = result(
     alerts=(AlertState("page", timedelta(hours=1), timedelta(minutes=5), 14.4, None, None, False),),
     time_to_exhaustion=None,
     incidents=(),
+    coverage=coverage(None),
 )
 
 
@@ -123,8 +143,9 @@ def small_report() -> Report:
 
 
 # Reviewed by hand, line by line, against the fields of small_report(): checkout/availability has every
-# value (its 3d burn rate is undefined, so absent); search/latency has no data (target, status, its one
-# alert tier and 0 incidents only); payments/auth failed (target and status only).
+# value (2 days of data: its 3d burn rate is undefined, so absent; coverage 2/30 of its window, 2/3 of the 3d
+# burn window); search/latency has no data (target, status, coverage 0, its one alert tier and 0 incidents
+# only); payments/auth failed (target and status only).
 GOLDEN = """\
 # TYPE slokit_evaluation_timestamp_seconds gauge
 # UNIT slokit_evaluation_timestamp_seconds seconds
@@ -181,6 +202,26 @@ slokit_burn_rate{service="checkout",objective="availability",kind="operational",
 slokit_burn_rate{service="checkout",objective="availability",kind="operational",team="platform-ops",label_domain="commerce",label_tier="1",window="2h"} 2.0
 slokit_burn_rate{service="checkout",objective="availability",kind="operational",team="platform-ops",label_domain="commerce",label_tier="1",window="6h"} 1.0
 slokit_burn_rate{service="checkout",objective="availability",kind="operational",team="platform-ops",label_domain="commerce",label_tier="1",window="1d"} 0.75
+# TYPE slokit_window_coverage_ratio gauge
+# HELP slokit_window_coverage_ratio Share of the objective window that holds data, counted from the first step with data (1 = complete)
+slokit_window_coverage_ratio{service="checkout",objective="availability",kind="operational",team="platform-ops",label_domain="commerce",label_tier="1"} 0.06666666666666667
+slokit_window_coverage_ratio{service="search",objective="latency",kind="application",team="search-dev"} 0.0
+# TYPE slokit_burn_window_coverage_ratio gauge
+# HELP slokit_burn_window_coverage_ratio Share of the trailing burn window that holds data; below 1 it has no slokit_burn_rate sample
+slokit_burn_window_coverage_ratio{service="checkout",objective="availability",kind="operational",team="platform-ops",label_domain="commerce",label_tier="1",window="5m"} 1.0
+slokit_burn_window_coverage_ratio{service="checkout",objective="availability",kind="operational",team="platform-ops",label_domain="commerce",label_tier="1",window="30m"} 1.0
+slokit_burn_window_coverage_ratio{service="checkout",objective="availability",kind="operational",team="platform-ops",label_domain="commerce",label_tier="1",window="1h"} 1.0
+slokit_burn_window_coverage_ratio{service="checkout",objective="availability",kind="operational",team="platform-ops",label_domain="commerce",label_tier="1",window="2h"} 1.0
+slokit_burn_window_coverage_ratio{service="checkout",objective="availability",kind="operational",team="platform-ops",label_domain="commerce",label_tier="1",window="6h"} 1.0
+slokit_burn_window_coverage_ratio{service="checkout",objective="availability",kind="operational",team="platform-ops",label_domain="commerce",label_tier="1",window="1d"} 1.0
+slokit_burn_window_coverage_ratio{service="checkout",objective="availability",kind="operational",team="platform-ops",label_domain="commerce",label_tier="1",window="3d"} 0.6666666666666666
+slokit_burn_window_coverage_ratio{service="search",objective="latency",kind="application",team="search-dev",window="5m"} 0.0
+slokit_burn_window_coverage_ratio{service="search",objective="latency",kind="application",team="search-dev",window="30m"} 0.0
+slokit_burn_window_coverage_ratio{service="search",objective="latency",kind="application",team="search-dev",window="1h"} 0.0
+slokit_burn_window_coverage_ratio{service="search",objective="latency",kind="application",team="search-dev",window="2h"} 0.0
+slokit_burn_window_coverage_ratio{service="search",objective="latency",kind="application",team="search-dev",window="6h"} 0.0
+slokit_burn_window_coverage_ratio{service="search",objective="latency",kind="application",team="search-dev",window="1d"} 0.0
+slokit_burn_window_coverage_ratio{service="search",objective="latency",kind="application",team="search-dev",window="3d"} 0.0
 # TYPE slokit_alert_firing gauge
 # HELP slokit_alert_firing Multiwindow burn-rate alert tier: 1 when both its long and short window burn above its factor
 slokit_alert_firing{service="checkout",objective="availability",kind="operational",team="platform-ops",label_domain="commerce",label_tier="1",severity="page",long_window="1h",short_window="5m"} 0
@@ -259,8 +300,9 @@ def test_hostile_label_values_are_escaped_everywhere(textfile: bool) -> None:
     )
     assert f"slokit_sli{expected_labels} 0.9995" in lines
     samples = [line for line in lines if not line.startswith(("#", EVALUATION_TIMESTAMP.name))]
-    # target, 5 statuses, SLI, 3 event counts, 3 budget figures, time to exhaustion, incidents
-    assert len(samples) == 15
+    # target, 5 statuses, SLI, 3 event counts, 3 budget figures, window and 7 burn-window coverages,
+    # time to exhaustion, incidents
+    assert len(samples) == 23
     assert all(line.split("{", 1)[1].startswith(expected_labels[1:-1]) for line in samples)
 
 
