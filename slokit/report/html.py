@@ -115,7 +115,11 @@ def render_html(
 
     by_item = {id(card.item): card for card in cards}
     # Report.incidents() already orders them, largest budget share first; the template needs each one's card.
+    # Each incident is listed once: those that need a postmortem all in their own table, the others (as
+    # many as max_incidents) in the incidents table.
     incidents = [IncidentRow(by_item[id(row.objective)], row.incident) for row in report.incidents()]
+    postmortems = [row for row in incidents if row.incident.postmortem_required]
+    others = [row for row in incidents if not row.incident.postmortem_required]
     html = render(
         TEMPLATE,
         templates,
@@ -126,9 +130,9 @@ def render_html(
         cards=cards,
         sections=[Section(team, [by_item[id(i)] for i in team.objectives]) for team in shown_sections],
         frozen=[by_item[id(item)] for item in report.frozen()],
-        postmortems=[row for row in incidents if row.incident.postmortem_required],
-        incidents=incidents[:max_incidents],
-        incidents_left_out=incidents[max_incidents:],
+        postmortems=postmortems,
+        incidents=others[:max_incidents],
+        incidents_left_out=others[max_incidents:],
         summary_burn_keys=SUMMARY_BURN_KEYS,
         burn_keys=BURN_RATE_KEYS,
         charts=images != "none",

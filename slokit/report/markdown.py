@@ -19,13 +19,15 @@ def remaining(item: ObjectiveReport) -> float | None:
 def context(
     report: Report, sections: Sequence[TeamSection] | None = None, title: str | None = None
 ) -> dict[str, object]:
-    """What the markdown and HTML templates are given."""
-    incidents = report.incidents()
+    """What the markdown template is given."""
+    # Each incident once: the postmortem list has every one that needs a postmortem, the incidents table the
+    # largest of the others.
+    others = [row for row in report.incidents() if not row.incident.postmortem_required]
     return {
         "report": report,
         "sections": report.sections() if sections is None else list(sections),
-        "incidents": incidents[:MAX_LISTED_INCIDENTS],
-        "incidents_hidden": max(0, len(incidents) - MAX_LISTED_INCIDENTS),
+        "incidents": others[:MAX_LISTED_INCIDENTS],
+        "incidents_hidden": max(0, len(others) - MAX_LISTED_INCIDENTS),
         "title": title or "SLO report",
         "summary": summary,
         "remaining": remaining,

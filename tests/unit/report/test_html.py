@@ -236,16 +236,84 @@ def test_postmortems_lists_every_due_incident_largest_first() -> None:
     ) in section
 
 
-def test_incidents_table_shows_the_largest_and_counts_the_rest() -> None:
+def test_incidents_table_shows_the_largest_others_and_counts_the_rest() -> None:
     report = demo()
     every = sorted((i for o in report.objectives for i in o.result.incidents), key=lambda i: -i.budget_share)
-    assert len(every) > 5
-    html = render_html(report, images="none", max_incidents=5).html
+    others = [i for i in every if not i.postmortem_required]
+    assert len(others) > 2
+    html = render_html(report, images="none", max_incidents=2).html
     table = html.split('<section id="incidents">')[1].split("</section>")[0]
-    assert table.count("<tr>") == 1 + 5  # the header and the 5 largest
+    assert table.count("<tr>") == 1 + 2  # the header and the 2 largest
     section = Page(html).text("incidents")
-    assert f"{len(every) - 5} smaller incidents left out" in section
-    assert f"at most {fmt.budget_percent(every[5].budget_share)} of its budget" in section
+    assert section.startswith("Other incidents")
+    assert f"{len(others) - 2} smaller incidents left out" in section
+    assert f"at most {fmt.budget_percent(others[2].budget_share)} of its budget" in section
+
+
+def incident_rows(html: str, section: str) -> list[str]:
+    """The text of each body row of a section's table."""
+    body = html.split(f'<section id="{section}">')[1].split("</section>", maxsplit=1)[0]
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in body.split("<tr>")[2:]]
+
+
+def test_every_incident_is_listed_once_in_the_html() -> None:
+    report = demo()
+    html = render_html(report, images="none").html
+    rows = incident_rows(html, "postmortems") + incident_rows(html, "incidents")
+    incidents = report.incidents()
+    assert len(incidents) == 10 and len(report.postmortems()) == 5
+    for row in incidents:
+        item = row.objective
+        key = f"{item.service} / {item.objective} {item.team} {when(row.incident.start)}"
+        assert sum(r.startswith(key) for r in rows) == 1, key
+    # the ones that need a postmortem are in its table, the others in the incidents table
+    assert len(incident_rows(html, "postmortems")) == 5
+    assert len(incident_rows(html, "incidents")) == 5
+
+
+def test_every_incident_is_listed_once_in_the_markdown() -> None:
+    from slokit.report.markdown import render_markdown
+
+    report = demo()
+    text = render_markdown(report)
+    for row in report.incidents():
+        name = f"{row.objective.service}/{row.objective.objective}"
+        cells = (
+            f"| {row.objective.service} | {row.objective.objective} | {row.incident.start:%Y-%m-%d %H:%M} |"
+        )
+        bullets = [
+            line
+            for line in text.splitlines()
+            if name in line and f"{row.incident.start:%Y-%m-%d %H:%M}" in line
+        ]
+        assert len(bullets) + text.count(cells) == 1, name
+    assert "## Other incidents" in text
+    assert "| Postmortem |" not in text
+
+
+def test_only_postmortem_incidents_says_there_are_no_others() -> None:
+    from slokit.report.markdown import render_markdown
+
+    item = demo().objectives[0]
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    due = (Incident(start, start + timedelta(minutes=5), 50.0, 0.5, True),)
+    report = Report(
+        demo().evaluated_at,
+        (dataclasses.replace(item, result=dataclasses.replace(item.result, incidents=due)),),
+    )
+    assert "No other incidents in the window." in Page(render_html(report, images="none").html).text(
+        "incidents"
+    )
+    assert "No other incidents: every period" in render_markdown(report)
+
+
+def test_summary_lines_say_1_objective_and_1_team() -> None:
+    from slokit.report.markdown import render_markdown
+
+    one = Report(demo().evaluated_at, demo().objectives[:1])
+    assert "· 1 objective · 1 team" in " ".join(render_html(one, images="none").html.split())
+    assert "· 1 objective: 1 ok." in render_markdown(one)
+    assert "· 8 objectives · 4 teams" in " ".join(demo_page().html.split())
 
 
 def test_incident_limit_is_a_parameter() -> None:
