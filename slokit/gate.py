@@ -14,6 +14,10 @@ Each objective gets a *gate*, the worst news it tolerates:
   a page-severity burn-rate alert tier firing), ``warning`` (status ``warning`` or ``exhausted``; a firing
   page tier makes the status ``warning``, so ``warning`` is the strictest of the three).
 
+Partial data (a window only partly covered, e.g. a new service) is judged like any other: the budget of
+the events so far, alert tiers as the engine decides them on partial data; each such objective's line says
+``partial window: 17m of 30d``.
+
 ``no_data`` never fails a gate: a service without traffic must still be deployable. It is listed in the
 verdict. ``error`` (the data source failed for the objective) cannot be decided: with ``on_error="fail"`` (the
 default) the run exits 3; with ``on_error="pass"`` it passes, and the CLI prints a loud warning.
@@ -115,6 +119,12 @@ class ObjectiveOutcome:
     def gate_text(self) -> str:
         """``warning (policy)``, ``page (--fail-on)``."""
         return f"{self.gate} ({self.gate_source})"
+
+    @property
+    def coverage_note(self) -> str:
+        """``; partial window: 17m of 30d`` when judged on partial data; empty otherwise."""
+        note = fmt.coverage_note(self.item)
+        return f"; {note}" if note else ""
 
 
 @dataclass(frozen=True)
@@ -299,7 +309,9 @@ def objective_lines(result: GateResult, service: str | None = None) -> list[str]
             o.item.team,
             fmt.STATUS_LABELS[o.item.status],
             fmt.budget_percent(o.item.result.error_budget.remaining if o.item.result.error_budget else None),
-            f"gate: {o.gate_text}" + (f", page alert {o.page_tiers} firing" if o.page_tiers else ""),
+            f"gate: {o.gate_text}"
+            + (f", page alert {o.page_tiers} firing" if o.page_tiers else "")
+            + o.coverage_note,
         )
         for o in result.worst_first()
         if service is None or o.item.service == service

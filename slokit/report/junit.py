@@ -56,6 +56,9 @@ def figures(o: ObjectiveOutcome) -> str:
         f"alerts firing: {fmt.firing(item)}",
         f"definition: {item.location}",
     ]
+    note = fmt.coverage_note(item)
+    if note:
+        lines.insert(4, f"coverage: {note} (burn rates over longer windows are unknown)")
     if item.error:
         lines.append(f"error: {item.error}")
     return "\n".join(lines) + "\n"
@@ -68,7 +71,10 @@ def _testcase(parent: ET.Element, o: ObjectiveOutcome, gate: GateResult) -> None
     )
     if o.outcome == "fail":
         element = ET.SubElement(
-            case, "failure", message=f"{o.who} {o.reason} {o.remaining}", type=o.breach or "gate"
+            case,
+            "failure",
+            message=f"{o.who} {o.reason} {o.remaining}{o.coverage_note}",
+            type=o.breach or "gate",
         )
         element.text = figures(o)
     elif o.outcome == "exempt":

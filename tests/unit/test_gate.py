@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
-from slokit.engine import ObjectiveResult, Policy, Status
+from slokit.engine import ObjectiveInput, ObjectiveResult, Policy, Status, evaluate
 from slokit.engine.results import BURN_RATE_KEYS, AlertState, ErrorBudget, failed_result
 from slokit.errors import ExitCode, UsageError
 from slokit.gate import (
@@ -19,6 +21,7 @@ from slokit.gate import (
     exemption,
     objective_lines,
 )
+from slokit.report.junit import render_junit
 from slokit.report.model import ObjectiveReport, Report
 
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -323,3 +326,62 @@ def test_outcome_helpers() -> None:
     assert gate.head == "FAIL"
     assert not gate.passed
     assert [o.key for o in gate.having("no_data")] == ["shop/b"]
+
+
+def _partial_objective(name: str, bad_per_minute: float) -> ObjectiveReport:
+    """A 30d, 99.9 % objective whose data started 17 minutes ago: 1,000 events a minute, some bad."""
+    steps = 33 * 24 * 60
+    total = np.full(steps, np.nan)
+    total[-17:] = 1000.0
+    ends = np.datetime64("2026-11-20T09:00", "ns") - np.arange(steps - 1, -1, -1) * np.timedelta64(1, "m")
+    (result,) = evaluate(
+        [
+            ObjectiveInput(
+                f"shop/{name}",
+                0.999,
+                timedelta(days=30),
+                timedelta(minutes=1),
+                ends,
+                total - bad_per_minute,
+                total,
+            )
+        ],
+        AT,
+    )
+    item = objective(name, "ok")
+    return ObjectiveReport(**{**item.__dict__, "result": result})
+
+
+def test_gate_on_partial_data_judges_the_events_so_far_and_says_so_per_objective() -> None:
+    quiet = _partial_objective("new-quiet", 0.5)  # 0.5x: half the budget of the 17 minutes' traffic
+    burning = _partial_objective("new-burning", 2.0)  # 2x: the events so far overspend their budget
+    assert quiet.status == "ok" and burning.status == "exhausted"
+    assert not any(a.firing for a in burning.result.alerts)  # 17 minutes at 2x fire no tier
+
+    gate = evaluate_gate(report(quiet, burning))
+    assert gate.exit_code == ExitCode.GATE_FAILED
+    assert objective_lines(gate) == [
+        "  FAIL  shop/new-burning  operational  platform-ops  EXHAUSTED  -100.0% left  "
+        "gate: exhausted (policy); partial window: 17m of 30d",
+        "  PASS  shop/new-quiet    operational  platform-ops  OK           50.0% left  "
+        "gate: exhausted (policy); partial window: 17m of 30d",
+    ]
+    passing = evaluate_gate(report(quiet))
+    assert passing.exit_code == ExitCode.OK
+    assert passing.verdict == "PASS: 1 objective passes its gate"
+
+
+def test_junit_says_when_an_objective_was_judged_on_partial_data() -> None:
+    gate = evaluate_gate(report(_partial_objective("new-burning", 2.0), objective("old", "ok")))
+    root = ET.fromstring(render_junit(gate))
+    failure = root.find(".//testcase[@name='new-burning (operational, platform-ops)']/failure")
+    assert failure is not None
+    assert failure.get("message", "").endswith("-100.0% remaining; partial window: 17m of 30d")
+    assert "coverage: partial window: 17m of 30d (burn rates over longer windows are unknown)\n" in (
+        failure.text or ""
+    )
+    assert "burn rate 1h/6h/1d/3d: — — — —\n" in (failure.text or "")
+    out = root.find(".//system-out")
+    assert out is not None and out.text is not None
+    lines = out.text.splitlines()
+    assert [line.endswith("partial window: 17m of 30d") for line in lines[2:]] == [True, False]
