@@ -115,6 +115,8 @@ def stderr_console() -> Any:
 
 
 def echo_errors(result: Report) -> None:
-    for item in result.objectives:
-        if item.error:
-            typer.echo(f"error: {item.error}", err=True)
+    """The run's source errors on stderr, identical ones collapsed into one line; once per run."""
+    from slokit.report.model import source_errors
+
+    for line in source_errors(result.objectives):
+        typer.echo(f"error: {line}", err=True)

@@ -53,6 +53,10 @@ def report(
 
         fits = sys.stdout.isatty() or "COLUMNS" in os.environ
         render_table(result, Console(width=None if fits else FILE_TABLE_WIDTH, soft_wrap=False))
+        if sys.stdout.isatty():
+            # The table ends with the source errors, on the same screen: once is enough. Piped, they go
+            # to stderr as well, where cron mail and CI logs look for them.
+            return int(result.exit_code)
     else:
         typer.echo(render_text(result, format, templates), nl=False)
     echo_errors(result)

@@ -102,6 +102,22 @@ def counts(objectives: Iterable[ObjectiveReport]) -> dict[Status, int]:
     return {status: found[status] for status in STATUSES}
 
 
+def source_errors(objectives: Iterable[ObjectiveReport]) -> list[str]:
+    """Each distinct source error once, in order of first appearance: ``SERVICE/OBJECTIVE: message`` for one
+    objective, ``N objectives: message`` for several (a server that is down fails them all the same way)."""
+    grouped: dict[str, list[ObjectiveReport]] = {}
+    for item in objectives:
+        if item.error:
+            # Sources start the text with the objective's key; without it, identical failures compare equal.
+            grouped.setdefault(item.error.removeprefix(f"{item.service}/{item.objective}: "), []).append(item)
+    return [
+        f"{items[0].service}/{items[0].objective}: {message}"
+        if len(items) == 1
+        else f"{len(items)} objectives: {message}"
+        for message, items in grouped.items()
+    ]
+
+
 def freezes_releases(item: ObjectiveReport) -> bool:
     """Whether the error-budget policy stops feature releases for this objective's service."""
     return item.status in _FREEZING[item.policy.freeze_on]

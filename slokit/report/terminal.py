@@ -18,7 +18,7 @@ from rich.text import Text
 
 from slokit.engine import Status
 from slokit.report import fmt
-from slokit.report.model import ObjectiveReport, Report, TeamSection
+from slokit.report.model import ObjectiveReport, Report, TeamSection, source_errors
 
 STYLES: dict[Status, str] = {
     "ok": "green",
@@ -137,13 +137,17 @@ def team_table(section: TeamSection, layout: Layout) -> Table:
     return table
 
 
-def _errors(section: TeamSection) -> list[RenderableType]:
-    # Below the table, not in it: a long error in a cell would squeeze every column of the table.
-    # Source errors start with the objective's key already.
-    lines: list[RenderableType] = [
-        Text(f"  ↳ {item.error}", style=STYLES["error"]) for item in section.objectives if item.error
+def _errors(report: Report) -> list[RenderableType]:
+    # Below the tables, not in them: a long error in a cell would squeeze every column. Once for the report,
+    # identical ones collapsed: a server that is down fails every objective of every team the same way.
+    lines = source_errors(report.objectives)
+    if not lines:
+        return []
+    return [
+        Text("Source errors:", style=f"bold {STYLES['error']}"),
+        *(Text(f"  {line}", style=STYLES["error"]) for line in lines),
+        Text(""),
     ]
-    return [*lines, Text("")] if lines else []
 
 
 def team_lines(section: TeamSection) -> Group:
@@ -160,8 +164,6 @@ def team_lines(section: TeamSection) -> Group:
             f"exhausted in {fmt.duration(r.time_to_exhaustion)}"
         )
         lines += [head, Padding(Text(detail), (0, 0, 0, 4))]  # wrapped lines stay under the heading
-        if item.error:
-            lines.append(Text(f"    ↳ {item.error}", style=STYLES["error"]))
     lines.append(Text(""))
     return Group(*lines)
 
@@ -208,7 +210,7 @@ def renderable(report: Report, width: int) -> Group:
             parts.append(team_lines(section))
         else:
             parts.append(team_table(section, tables))
-            parts.extend(_errors(section))
+    parts.extend(_errors(report))
     parts.extend(_policy(report))
     return Group(*parts)
 

@@ -62,7 +62,7 @@ def test_an_untrusted_certificate_fails_the_objectives(
     out, err = capsys.readouterr()
     untrusted = "its TLS certificate is not trusted (give the CA with --ca-bundle)"
     reason = f"cannot connect to Prometheus at {url}: {untrusted}"
-    assert err.splitlines() == [f"error: shop/healthy: {reason}", f"error: shop/faulty: {reason}"]
+    assert err.splitlines() == [f"error: 2 objectives: {reason}"]
     assert [o["status"] for o in json.loads(out)["objectives"]] == ["error", "error"]
 
 
