@@ -131,6 +131,14 @@ def record(
         Path, typer.Option("--out", "-o", metavar="FILE", help="Snapshot file to write (.json or .json.gz).")
     ],
     at: At = None,
+    allow_partial: Annotated[
+        bool,
+        typer.Option(
+            "--allow-partial",
+            help="Write the snapshot even when the data source failed for some objectives (they replay "
+            "as errors). Without it, such a run writes nothing and exits 3.",
+        ),
+    ] = False,
     prometheus_url: UrlOpt = None,
     header: HeaderOpt = None,
     ca_bundle: CaOpt = None,
@@ -139,11 +147,15 @@ def record(
     concurrency: ConcurrencyOpt = None,
     config: ConfigOpt = None,
 ) -> int:
-    """Fetch the event series of every objective and save them to a snapshot file for later replay."""
+    """Fetch the event series of every objective and save them to a snapshot file for later replay.
+
+    Exit codes: 0 written, 2 bad definitions or usage, 3 the data source failed for some objective (nothing
+    written, any file at --out left as it was, unless --allow-partial).
+    """
     from slokit.commands.record import record
 
     connection = Connection(prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config)
-    return record(paths, out=out, at=at, connection=connection)
+    return record(paths, out=out, at=at, allow_partial=allow_partial, connection=connection)
 
 
 @app.command()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,10 +17,12 @@ from slokit.cli import run
 from .test_report_faults import AT, DEFINITIONS, matrix, parse_step
 
 
-def serve(httpserver: HTTPServer) -> str:
+def serve(httpserver: HTTPServer, faulty: Callable[[Request], Response] | None = None) -> str:
     def dispatch(request: Request) -> Response:
         parse_step(request)
         query = request.args["query"]
+        if "faulty" in query and faulty is not None:
+            return faulty(request)
         if "faulty" in query:  # no data at all for this one: recorded as such, replayed as no_data
             return Response(json.dumps({"status": "success", "data": {"resultType": "matrix", "result": []}}))
         return matrix(request, 997 if 'code="ok"' in query else 1000)
@@ -100,3 +104,70 @@ def test_missing_snapshot_is_a_usage_error(tmp_path: Path, capsys: pytest.Captur
     slo.write_text(DEFINITIONS)
     assert run(["report", "-f", "json", str(slo), "--snapshot", str(tmp_path / "nope.json")]) == 2
     assert capsys.readouterr().err == f"error: {tmp_path / 'nope.json'}: snapshot file not found\n"
+
+
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def test_record_with_prometheus_down_leaves_the_old_snapshot_untouched(
+    httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slo = tmp_path / "slo.yaml"
+    slo.write_text(DEFINITIONS)
+    (tmp_path / "slokit.yaml").write_text("prometheus: {retries: 0}\n")
+    config = ["--config", str(tmp_path / "slokit.yaml")]
+    snapshot = tmp_path / "snap.json.gz"
+    assert (
+        run(["record", str(slo), "-o", str(snapshot), "--at", AT, "--prometheus-url", serve(httpserver)]) == 0
+    )
+    good = snapshot.read_bytes()
+    capsys.readouterr()
+
+    down = closed_port_url()
+    assert run(["record", str(slo), "-o", str(snapshot), "--at", AT, "--prometheus-url", down, *config]) == 3
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        f"error: 2 objectives: cannot connect to Prometheus at {down}: connection refused",
+        f"error: {snapshot} not written: the data source failed for 2 of 2 objectives "
+        "(--allow-partial writes the snapshot with them as errors)",
+    ]
+    assert snapshot.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("snap")] == ["snap.json.gz"]  # no temp
+    assert run(["report", "-f", "json", str(slo), "--snapshot", str(snapshot)]) == 0  # still replays
+
+    fresh = tmp_path / "fresh.json"
+    assert run(["record", str(slo), "-o", str(fresh), "--at", AT, "--prometheus-url", down, *config]) == 3
+    assert not fresh.exists()
+
+
+def test_allow_partial_writes_the_snapshot_and_replays_the_failures_as_errors(
+    httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slo = tmp_path / "slo.yaml"
+    slo.write_text(DEFINITIONS)
+    (tmp_path / "slokit.yaml").write_text("prometheus: {retries: 0}\n")
+    body = json.dumps({"status": "error", "errorType": "unavailable", "error": "too many queries"})
+    url = serve(httpserver, faulty=lambda _: Response(body, status=503, content_type="application/json"))
+    snapshot = tmp_path / "snap.json"
+    args = ["record", str(slo), "-o", str(snapshot), "--at", AT, "--prometheus-url", url]
+    assert run([*args, "--config", str(tmp_path / "slokit.yaml")]) == 3
+    assert not snapshot.exists()
+    capsys.readouterr()
+
+    assert run([*args, "--config", str(tmp_path / "slokit.yaml"), "--allow-partial"]) == 3
+    out, err = capsys.readouterr()
+    message = "shop/faulty: Prometheus answered HTTP 503: too many queries"
+    assert out == f"recorded 2 objectives at {AT} to {snapshot} (1 failed, replayed as errors)\n"
+    assert err == f"error: {message}\n"
+    httpserver.clear()
+
+    assert run(["report", "-f", "json", str(slo), "--snapshot", str(snapshot)]) == 3
+    out, err = capsys.readouterr()
+    assert err == f"error: {message}\n"
+    healthy, faulty = json.loads(out)["objectives"]
+    assert (healthy["status"], healthy["sli"]) == ("ok", pytest.approx(0.997))
+    assert (faulty["status"], faulty["error"]) == ("error", message)
