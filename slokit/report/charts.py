@@ -203,10 +203,10 @@ class _Canvas:
         ):
             for factor in factors:
                 add(ax.axhline(factor, color=colour, lw=0.9, ls=style))
-                labels.append((factor, f"{name} {fmt.burn(factor)}", colour))
+                labels.append((factor, f"{name} {fmt.factor(factor)}", colour))
         top = max(high, 1.0, *data.page_factors, *data.ticket_factors)
         ax.set_ylim(0.0, top * 1.6)  # headroom on the log part keeps the top tier's label inside
-        for y_value, text, colour in _merge_close(ax, labels):
+        for y_value, text, colour in _place_labels(ax, labels):
             add(self._label(ax, y_value, text, colour))
         ax.yaxis.set_major_formatter(_formatter(lambda v: fmt.burn(v).replace(".0x", "x")))
         return self._finish(ax, data)
@@ -229,6 +229,8 @@ class _Canvas:
             va="bottom",
             fontsize=7,
             color=colour,
+            # readable where the label crosses the data line
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.6},
         )
 
     def _finish(self, ax: Axes, data: ChartData) -> bytes:
@@ -277,27 +279,31 @@ def _figure() -> Axes:
     return ax
 
 
-LABEL_GAP_PX = 9.0
+# A 7-point label is 10 px tall at 100 dpi, 12 with its background: lines closer than this would stack
+# their labels on each other.
+LABEL_GAP_PX = 12.0
+MAX_MERGED = 2  # labels sharing one place; a third would run across the chart
 
 
-def _merge_close(ax: Axes, labels: list[tuple[float, str, str]]) -> list[tuple[float, str, str]]:
-    """One label per group of lines closer than a text line on screen (a ticket tier at 1x sits on the 1x
-    line); the group keeps the colour of its most severe line, which comes last in ``labels``."""
-    ordered = sorted(labels, key=lambda label: label[0])
-    pixels = ax.transData.transform(np.array([[0.0, value] for value, _, _ in ordered]))[:, 1]
-    groups: list[list[tuple[float, str, str]]] = []
-    last = -np.inf
-    for label, pixel in zip(ordered, pixels, strict=True):
-        if groups and pixel - last < LABEL_GAP_PX:
-            groups[-1].append(label)
-        else:
-            groups.append([label])
-            last = pixel
-    merged = []
-    for group in groups:
-        severest = max(group, key=labels.index)
-        merged.append((max(v for v, _, _ in group), " / ".join(t for _, t, _ in group), severest[2]))
-    return merged
+def _place_labels(ax: Axes, labels: list[tuple[float, str, str]]) -> list[tuple[float, str, str]]:
+    """Threshold labels that do not overlap: ``labels`` come least severe first (the 1x line, tickets,
+    pages). The most severe take their place first; a line closer than a text line to a placed label joins
+    that label (a ticket tier at 1x: ``1x / ticket 1.0x``), up to :data:`MAX_MERGED`, else goes
+    unlabelled (tiers below 1x pile up near zero on the axis). Every tier is listed in the HTML card."""
+    pixels = ax.transData.transform(np.array([[0.0, value] for value, _, _ in labels]))[:, 1]
+    placed: list[tuple[float, list[int]]] = []  # (pixel of the label's own line, members)
+    for index in reversed(range(len(labels))):
+        near = next((members for pixel, members in placed if abs(pixel - pixels[index]) < LABEL_GAP_PX), None)
+        if near is None:
+            placed.append((float(pixels[index]), [index]))
+        elif len(near) < MAX_MERGED:
+            near.append(index)
+    result = []
+    for _, members in placed:
+        anchor = labels[members[0]]  # the most severe: its line, its colour
+        texts = [labels[i][1] for i in sorted(members, key=lambda i: (labels[i][0], i))]
+        result.append((anchor[0], " / ".join(texts), anchor[2]))
+    return sorted(result)
 
 
 def _null_locator() -> Any:

@@ -113,6 +113,15 @@ def burn(value: float | None) -> str:
     return f"{fixed(value, 1)}x" if value < 100 else f"{value:,.0f}x"
 
 
+def factor(value: float) -> str:
+    """An alert tier's burn-rate threshold: ``14.4x``, ``6.0x``; below 1 with up to three significant
+    digits (``0.06x``, ``0.0625x``), since a threshold of 0.06 is not one of 0.1."""
+    if value >= 1:
+        return burn(value)
+    text = f"{value:.3g}"
+    return f"{text}x" if "e" not in text else f"{fixed(value, 2)}x"
+
+
 def duration(value: timedelta | float | None) -> str:
     """Two largest units: ``1d4h``, ``2h30m``, ``45m``, ``-2h`` for an overspent budget."""
     if value is None:

@@ -8,12 +8,13 @@ import subprocess
 import sys
 import warnings
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pytest
 
 from slokit.engine import BudgetSeries, CalendarProgress, failed_result
-from slokit.report import charts
+from slokit.report import charts, fmt
 from slokit.report.model import ObjectiveReport
 
 from .test_html import PNG_MAGIC, demo
@@ -131,3 +132,61 @@ def test_drawing_does_not_import_pyplot() -> None:
         "sys.exit(int('matplotlib.pyplot' in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def with_tiers(item: ObjectiveReport, tiers: list[tuple[str, float]]) -> ObjectiveReport:
+    template = item.result.alerts[0]
+    alerts = tuple(dataclasses.replace(template, severity=s, factor=f) for s, f in tiers)  # type: ignore[arg-type]
+    return dataclasses.replace(item, result=dataclasses.replace(item.result, alerts=alerts))
+
+
+def burn_labels(item: ObjectiveReport) -> list[tuple[str, Any]]:
+    """The threshold labels of the burn chart just drawn for ``item``, with their boxes in pixels."""
+    assert charts.burn_chart(item) is not None
+    ax = charts._canvas()._burn_ax  # the figure keeps its last data until the next chart
+    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    labels = []
+    for text in ax.texts:
+        text.update_bbox_position_size(renderer)  # type: ignore[no-untyped-call]
+        background = text.get_bbox_patch()
+        box = background.get_window_extent(renderer) if background else text.get_window_extent(renderer)
+        labels.append((text.get_text(), box))
+    return labels
+
+
+def overlapping(boxes: list[Any]) -> list[tuple[int, int]]:
+    return [
+        (i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if boxes[i].overlaps(boxes[j])
+    ]
+
+
+SHORT_WINDOW_TIERS = [("page", 0.02), ("page", 0.06), ("ticket", 0.1), ("ticket", 0.3)]
+
+
+def test_threshold_labels_below_1x_keep_a_significant_digit_and_do_not_overlap() -> None:
+    item = with_tiers(demo().objectives[0], SHORT_WINDOW_TIERS)
+    labels = burn_labels(item)
+    texts = [text for text, _ in labels]
+    assert not any("0.0x" in text for text in texts), texts
+    assert overlapping([box for _, box in labels]) == []
+    # the most severe tier near zero keeps its label; 0.06 is not rounded to 0.1
+    assert any("page 0.06x" in text for text in texts), texts
+    assert "1x" in texts
+    for text, box in labels:
+        assert box.width < 150, text  # no label running across the chart
+
+
+def test_the_demo_tiers_are_all_labelled_without_overlap() -> None:
+    for item in demo().objectives:
+        labels = burn_labels(item)
+        assert overlapping([box for _, box in labels]) == [], item.objective
+        text = " ".join(t for t, _ in labels)
+        for alert in item.result.alerts:
+            assert f"{alert.severity} {fmt.factor(alert.factor)}" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(14.4, "14.4x"), (1.0, "1.0x"), (0.3, "0.3x"), (0.06, "0.06x"), (0.0625, "0.0625x")]
+)
+def test_factor_text(value: float, text: str) -> None:
+    assert fmt.factor(value) == text
