@@ -150,6 +150,23 @@ def _errors(report: Report) -> list[RenderableType]:
     ]
 
 
+def _partial(report: Report) -> list[RenderableType]:
+    # Below the tables like source errors: a note in a cell would widen the window column of every table.
+    lines = []
+    for item in report.objectives:
+        note, coverage = fmt.coverage_note(item), item.result.coverage
+        if note and coverage is not None and coverage.first_data is not None:
+            since = f"{coverage.first_data:%Y-%m-%d %H:%M} UTC"
+            lines.append(f"  {item.service}/{item.objective}: {note}, data since {since}")
+    if not lines:
+        return []
+    return [
+        Text("Partial data (burn rates over windows longer than the data show —):", style="bold"),
+        *(Text(line) for line in lines),
+        Text(""),
+    ]
+
+
 def team_lines(section: TeamSection) -> Group:
     lines: list[RenderableType] = [Text(f"{section.team} · {section.kind} · {summary(section.counts)}")]
     for item in section.objectives:
@@ -210,6 +227,7 @@ def renderable(report: Report, width: int) -> Group:
             parts.append(team_lines(section))
         else:
             parts.append(team_table(section, tables))
+    parts.extend(_partial(report))
     parts.extend(_errors(report))
     parts.extend(_policy(report))
     return Group(*parts)
