@@ -27,7 +27,6 @@ from slokit.options import (
     Format,
     HeaderOpt,
     InsecureOpt,
-    MailTeams,
     ObjectiveOpt,
     OnError,
     Paths,
@@ -113,7 +112,7 @@ def report(
     return report(
         paths,
         format=format.value,
-        team=team.value if team else None,
+        team=team,
         services=service,
         objectives=objective,
         at=at,
@@ -216,7 +215,7 @@ def check(
 
     return check(
         paths,
-        team=team.value if team else None,
+        team=team,
         services=service,
         objectives=objective,
         fail_on=fail_on.value if fail_on else None,
@@ -233,13 +232,14 @@ def check(
 def email_command(
     paths: Paths,
     team: Annotated[
-        MailTeams,
+        str,
         typer.Option(
             "--team",
             metavar="TEAM",
-            help="Which teams get mail: operational (DevOps), application (software team) or both.",
+            help="Which teams get mail: operational (the DevOps teams), application (the software teams), "
+            "both, or one team by its name (e.g. platform-ops).",
         ),
-    ] = MailTeams.both,
+    ] = "both",
     joint: Annotated[
         bool,
         typer.Option("--joint", help="One email with the whole report to all those teams, not one per team."),
@@ -329,7 +329,7 @@ def email_command(
 
     return email(
         paths,
-        teams=team.value,
+        teams=team,
         joint=joint,
         to=to or (),
         label=label,

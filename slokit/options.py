@@ -17,11 +17,6 @@ class Format(StrEnum):
     openmetrics = "openmetrics"
 
 
-class Team(StrEnum):
-    operational = "operational"
-    application = "application"
-
-
 class FailOn(StrEnum):
     exhausted = "exhausted"
     warning = "warning"
@@ -31,12 +26,6 @@ class FailOn(StrEnum):
 class OnError(StrEnum):
     fail = "fail"
     pass_ = "pass"
-
-
-class MailTeams(StrEnum):
-    operational = "operational"
-    application = "application"
-    both = "both"
 
 
 Paths = Annotated[
@@ -62,15 +51,24 @@ SnapshotOpt = Annotated[
     ),
 ]
 TeamOpt = Annotated[
-    Team | None,
-    typer.Option("--team", metavar="operational|application", help="Keep one team's objectives."),
+    str | None,
+    typer.Option(
+        "--team",
+        metavar="TEAM",
+        help="Keep one team's objectives: an owner's team name from the definitions (e.g. platform-ops), "
+        "or a kind: operational or application.",
+    ),
 ]
 ServiceOpt = Annotated[
     list[str] | None, typer.Option("--service", metavar="SERVICE", help="Keep this service (repeatable).")
 ]
 ObjectiveOpt = Annotated[
     list[str] | None,
-    typer.Option("--objective", metavar="OBJECTIVE", help="Keep this objective (repeatable)."),
+    typer.Option(
+        "--objective",
+        metavar="OBJECTIVE",
+        help="Keep this objective: its name, or SERVICE/OBJECTIVE as reports print it (repeatable).",
+    ),
 ]
 UrlOpt = Annotated[
     str | None,

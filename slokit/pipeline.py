@@ -77,7 +77,9 @@ def plan(definitions: Definitions, at: datetime, selection: Selection | None = N
         tiers = _tiers(service)
         policy = engine.Policy(spec.policy.warn_below, spec.policy.freeze_on, spec.policy.postmortem_over)
         for index, objective in enumerate(spec.objectives):
-            if not selection.matches(spec.service, objective.name, objective.kind):
+            owner = spec.owners.for_kind(objective.kind)
+            team = owner.team if owner else ""
+            if not selection.matches(spec.service, objective.name, objective.kind, team):
                 continue
             window = engine_window(spec.window_for(objective))
             step = step_for(objective, window, at)

@@ -13,13 +13,12 @@ from slokit.commands.common import Connection, echo_errors, evaluate, selection
 
 if TYPE_CHECKING:
     from slokit.gate import FailOn, OnError
-    from slokit.spec.models import Kind
 
 
 def check(
     paths: Sequence[Path],
     *,
-    team: Kind | None,
+    team: str | None,
     services: Sequence[str] | None,
     objectives: Sequence[str] | None,
     fail_on: FailOn | None,

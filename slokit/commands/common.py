@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from slokit.report.model import Report, Selection
     from slokit.sources.base import FetchedSeries, Source
     from slokit.spec.loader import Definitions
-    from slokit.spec.models import Kind
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class Connection:
 
 
 def selection(
-    team: Kind | None, services: Sequence[str] | None, objectives: Sequence[str] | None
+    team: str | None, services: Sequence[str] | None, objectives: Sequence[str] | None
 ) -> Selection:
     from slokit.report.model import Selection
 
@@ -49,8 +48,12 @@ def evaluate(
     connection: Connection,
     *,
     details: bool = True,
+    check: Callable[[Definitions], None] | None = None,
 ) -> tuple[Report, list[FetchedSeries], Definitions]:
-    """Load the definitions, fetch from the snapshot or Prometheus, and evaluate the chosen objectives."""
+    """Load the definitions, fetch from the snapshot or Prometheus, and evaluate the chosen objectives.
+
+    ``check`` is called with the definitions before any query, for usage checks that need them.
+    """
     from slokit import pipeline
     from slokit.spec import load
     from slokit.timeparse import parse_at, refuse_after_snapshot, refuse_future, utcnow
@@ -60,6 +63,9 @@ def evaluate(
     if moment is not None:
         refuse_future(moment, now)
     definitions = load(list(paths))
+    chosen.check(definitions)
+    if check is not None:
+        check(definitions)
     source: Source
     if snapshot is not None:
         from slokit.sources.snapshot import SnapshotSource

@@ -48,6 +48,7 @@ def email(
 ) -> int:
     from slokit.mail import DeliveryFailed, Outgoing, build, deliver, failure_lines, plan
     from slokit.mail.smtp import Outcome
+    from slokit.report.model import check_team
     from slokit.settings import REDACT, load_smtp_settings, parse_mailbox
     from slokit.spec.models import KINDS
 
@@ -72,9 +73,24 @@ def email(
     recipients = [parse_mailbox("--to", address) for address in to]
 
     # Every objective is evaluated, whatever --team says: each team's email has the joint summary.
-    result, _, _ = evaluate(paths, at, snapshot, selection(None, services, None), connection)
-    kinds = tuple(kind for kind in KINDS if teams in ("both", kind))
-    mails = plan(result, kinds=kinds, joint=joint, to=recipients, reply_to=smtp.reply_to)
+    result, _, _ = evaluate(
+        paths,
+        at,
+        snapshot,
+        selection(None, services, None),
+        connection,
+        check=lambda definitions: check_team(teams, definitions, (*KINDS, "both")),
+    )
+    by_kind = teams == "both" or teams in KINDS
+    kinds = tuple(kind for kind in KINDS if teams in ("both", kind)) if by_kind else KINDS
+    mails = plan(
+        result,
+        kinds=kinds,
+        joint=joint,
+        to=recipients,
+        reply_to=smtp.reply_to,
+        team=None if by_kind else teams,
+    )
     now = datetime.now(UTC)  # the Date header: when the message was written (RFC 5322)
     sender = smtp.sender
     outgoing = [

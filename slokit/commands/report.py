@@ -6,22 +6,18 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
 from slokit.commands.common import Connection, echo_errors, evaluate, selection
 from slokit.errors import UsageError
 
-if TYPE_CHECKING:
-    from slokit.spec.models import Kind
-
 
 def report(
     paths: Sequence[Path],
     *,
     format: str,
-    team: Kind | None,
+    team: str | None,
     services: Sequence[str] | None,
     objectives: Sequence[str] | None,
     at: str | None,

@@ -105,13 +105,16 @@ def plan(
     joint: bool = False,
     to: Sequence[str] = (),
     reply_to: Sequence[str] = (),
+    team: str | None = None,
 ) -> list[Mail]:
-    """The emails of a run: one per team owning objectives of ``kinds``, or one for them all (``joint``)."""
+    """The emails of a run: one per team owning objectives of ``kinds`` (only ``team``, when given), or one
+    for them all (``joint``)."""
     if not report.objectives:
         raise UsageError("no objectives selected: there is no report to send")
-    chosen = [section for section in report.sections() if section.kind in kinds]
+    chosen = [s for s in report.sections() if s.kind in kinds and team in (None, s.team)]
     if not chosen:
-        raise UsageError(f"no {' or '.join(kinds)} objectives in the selection: no team to send to")
+        what = f"team {team}'s" if team else " or ".join(kinds)
+        raise UsageError(f"no {what} objectives in the selection: no team to send to")
     if joint:
         names = list(dict.fromkeys(section.team for section in chosen))
         recipients = _unique(to) or _owners([i for s in chosen for i in s.objectives])

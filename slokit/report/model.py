@@ -3,31 +3,69 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from slokit.durations import format_duration
 from slokit.engine import Incident, ObjectiveResult, Policy, Status
-from slokit.errors import ExitCode
+from slokit.errors import ExitCode, UsageError
 from slokit.settings import REDACT
-from slokit.spec.loader import LoadedService
+from slokit.spec.loader import Definitions, LoadedService
 from slokit.spec.models import KINDS, CalendarWindow, Kind
+
+
+def owner_teams(definitions: Definitions) -> list[str]:
+    """Every owner ``team`` name in the definitions, sorted."""
+    return sorted(
+        {
+            owner.team
+            for loaded in definitions.services
+            for owner in map(loaded.spec.owners.for_kind, KINDS)
+            if owner
+        }
+    )
+
+
+def check_team(team: str, definitions: Definitions, kinds: Sequence[str] = KINDS) -> None:
+    """``--team`` must be one of ``kinds`` or an owner's team name: a typo would select nothing."""
+    if team in kinds:
+        return
+    teams = owner_teams(definitions)
+    if team not in teams:
+        raise UsageError(
+            f"--team {team!r} is neither a team nor a kind (teams: {', '.join(teams) or 'none'}; "
+            f"kinds: {', '.join(kinds)})"
+        )
 
 
 @dataclass(frozen=True)
 class Selection:
-    """Which objectives a run covers: ``--team``, ``--service``, ``--objective`` (empty = all)."""
+    """Which objectives a run covers: ``--team``, ``--service``, ``--objective`` (empty = all).
 
-    team: Kind | None = None
+    ``team`` is a kind (operational, application) or an owner's team name (``platform-ops``); a kind wins
+    when a team has a kind's name. ``objectives`` are names, or ``service/objective`` as reports print them.
+    """
+
+    team: str | None = None
     services: tuple[str, ...] = ()
     objectives: tuple[str, ...] = ()
 
-    def matches(self, service: str, objective: str, kind: Kind) -> bool:
+    def check(self, definitions: Definitions) -> None:
+        """Refuse a team that is neither a kind nor in the definitions (before any query)."""
+        if self.team is not None:
+            check_team(self.team, definitions)
+
+    def matches(self, service: str, objective: str, kind: Kind, team: str = "") -> bool:
+        """``team``: the owner team of the objective's kind."""
         return (
-            (self.team is None or kind == self.team)
+            (self.team is None or self.team == kind or (self.team not in KINDS and self.team == team))
             and (not self.services or service in self.services)
-            and (not self.objectives or objective in self.objectives)
+            and (
+                not self.objectives
+                or objective in self.objectives
+                or f"{service}/{objective}" in self.objectives
+            )
         )
 
 
