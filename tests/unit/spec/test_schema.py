@@ -139,3 +139,9 @@ def test_one_address_may_be_written_without_a_list() -> None:
     assert list(validator().iter_errors(data)) == []
     data["owners"]["operational"]["email"] = "Jürgen Müller <jm@corp.local>"
     assert list(validator().iter_errors(data)) == []
+
+
+def test_python_m_prints_the_shipped_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    # What docs/definitions.md tells users to run to get the file next to their definitions.
+    schema.main([])
+    assert capsys.readouterr().out == schema.shipped()
