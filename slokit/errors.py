@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Literal
 
 
 class ExitCode(IntEnum):
@@ -18,6 +19,12 @@ class ExitCode(IntEnum):
     SOURCE = 3
     DELIVERY = 4
     INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug, not the user's input or a data source
+
+
+# Why an objective could not be evaluated: its data source failed ("source"); its definition does not fit the
+# server's data, e.g. a selector matches no series ("definition"); the server refused one of its expressions
+# as malformed ("malformed", which makes the run exit 2 like any other bad definition).
+ObjectiveErrorKind = Literal["source", "definition", "malformed"]
 
 
 class SlokitError(Exception):

@@ -19,8 +19,11 @@ the events so far, alert tiers as the engine decides them on partial data; each 
 ``partial window: 17m of 30d``.
 
 ``no_data`` never fails a gate: a service without traffic must still be deployable. It is listed in the
-verdict. ``error`` (the data source failed for the objective) cannot be decided: with ``on_error="fail"`` (the
-default) the run exits 3; with ``on_error="pass"`` it passes, and the CLI prints a loud warning.
+verdict. ``error`` (the data source failed for the objective, or its definition does not match the server's
+data, such as a selector that matches no series) cannot be decided: with ``on_error="fail"`` (the default)
+the run exits 3; with ``on_error="pass"`` it passes, and the CLI prints a loud warning. An expression the
+server refused as malformed is a bad definition: exit 2, whatever ``on_error`` says and whatever the other
+objectives' outcomes (like a definition error found before any query).
 
 Exit codes (DESIGN.md): 0 pass, 1 gate failed, 3 data source failed. When gate failures and source errors
 happen together, **1 wins**: the failure is certain, whatever the missing objectives would have said.
@@ -158,13 +161,13 @@ class GateResult:
         return self.on_error == "pass" and bool(self.having("error"))
 
     def warnings(self) -> list[str]:
-        """Lines the CLI prints on stderr (prefixed ``warning: ``): ignored source errors, an exemption."""
+        """Lines the CLI prints on stderr (prefixed ``warning: ``): ignored errors, an exemption."""
         lines = []
         errors = self.having("error")
-        if errors and self.on_error == "pass":
+        if errors and self.on_error == "pass" and self.exit_code != ExitCode.USAGE:
             lines.append(
-                f"PASSING DESPITE SOURCE ERRORS (--on-error pass): the gate was NOT checked for "
-                f"{_objectives(len(errors))}: {_join(o.who for o in errors)}"
+                f"PASSING DESPITE {_error_words(errors).upper()} (--on-error pass): the gate was NOT "
+                f"checked for {_objectives(len(errors))}: {_join(o.who for o in errors)}"
             )
         exempted = self.having("exempt")
         if exempted:
@@ -225,7 +228,9 @@ def evaluate_gate(
     outcomes = tuple(judge(item, fail_on, exempt) for item in report.objectives)
     failed = any(o.outcome == "fail" for o in outcomes)
     errored = any(o.outcome == "error" for o in outcomes)
-    if failed:
+    if any(o.outcome == "error" and o.item.error_kind == "malformed" for o in outcomes):
+        code = ExitCode.USAGE  # a broken definition, not an outage: no option passes it
+    elif failed:
         code = ExitCode.GATE_FAILED  # certain, whatever the objectives without data would have said
     elif errored and on_error == "fail":
         code = ExitCode.SOURCE
@@ -251,6 +256,27 @@ def _pass_clause(passed: int, total: int) -> str:
     return "1 objective passes its gate" if total == 1 else f"all {total} objectives pass their gates"
 
 
+def _error_words(errors: list[ObjectiveOutcome]) -> str:
+    """``source errors``, ``definition errors`` or ``source and definition errors``."""
+    kinds = {"source" if o.item.error_kind in (None, "source") else "definition" for o in errors}
+    return f"{' and '.join(sorted(kinds, reverse=True))} errors"
+
+
+def _error_clause(errors: list[ObjectiveOutcome]) -> str:
+    """One clause per kind of error: source, definition (no matching series), malformed (refused)."""
+    wording = {
+        "source": "the data source failed for {n}: {who}",
+        "definition": "the definition of {n} does not match the server's data: {who}",
+        "malformed": "the server refused the PromQL of {n} as malformed: {who}",
+    }
+    clauses = []
+    for kind, text in wording.items():
+        items = [o for o in errors if (o.item.error_kind or "source") == kind]
+        if items:
+            clauses.append(text.format(n=_objectives(len(items)), who=_join(o.who for o in items)))
+    return "; ".join(clauses)
+
+
 def _breach_clause(items: list[ObjectiveOutcome]) -> str:
     if all(o.breach == "exhausted" for o in items):
         has = "has exhausted its budget" if len(items) == 1 else "have exhausted their budgets"
@@ -266,17 +292,18 @@ def _verdict(result: GateResult) -> str:
     total = len(result.outcomes)
 
     clauses: list[str] = []
-    error_clause = f"the data source failed for {_objectives(len(errors))}: {_join(o.who for o in errors)}"
+    error_clause = _error_clause(errors)
+    undecided = result.exit_code in (ExitCode.SOURCE, ExitCode.USAGE)
     if failed:
         clauses.append(_breach_clause(failed))
-    if errors and result.exit_code == ExitCode.SOURCE:
+    if errors and undecided:
         clauses.append(error_clause)
     if exempted:
         clause = _breach_clause(exempted)
         clauses.append(clause if result.passed else f"{clause} (exempt: {result.exempt})")
     if not failed and not exempted:
         clauses.append(_pass_clause(len(passed), total))
-    if errors and result.exit_code != ExitCode.SOURCE:
+    if errors and not undecided:
         clauses.append(error_clause)
     if no_data:
         has = "has" if len(no_data) == 1 else "have"
@@ -288,12 +315,12 @@ def _verdict(result: GateResult) -> str:
     if exempted and result.passed:
         notes.append(f"exempt: {result.exempt}")
     if errors and result.passed:
-        notes.append("source errors ignored: --on-error pass")
+        notes.append(f"{_error_words(errors)} ignored: --on-error pass")
     head = f"{result.head} ({'; '.join(notes)})" if notes else result.head
     verdict = f"{head}: {'; '.join(clauses)}"
     if result.exempt and not exempted:
-        if result.exit_code == ExitCode.SOURCE:
-            verdict += f" (--exempt covers gate failures only, not source errors: {result.exempt})"
+        if undecided:
+            verdict += f" (--exempt covers gate failures only, not {_error_words(errors)}: {result.exempt})"
         else:
             verdict += f" (exemption not needed: {result.exempt})"
     return verdict

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from slokit.durations import format_duration
 from slokit.engine import Incident, ObjectiveResult, Policy, Status
-from slokit.errors import ExitCode, UsageError
+from slokit.errors import ExitCode, ObjectiveErrorKind, UsageError
 from slokit.settings import REDACT
 from slokit.spec.loader import Definitions, LoadedService
 from slokit.spec.models import KINDS, CalendarWindow, Kind
@@ -90,6 +90,9 @@ class ObjectiveReport:
     location: str  # FILE:LINE of the objective's definition
     policy: Policy
     result: ObjectiveResult = field(repr=False)
+    # What the figures rest on that a reader should know, e.g. an absent bad counter counted as zero.
+    notes: tuple[str, ...] = ()
+    error_kind: ObjectiveErrorKind | None = None  # set when status is error
 
     @property
     def status(self) -> Status:
@@ -102,7 +105,14 @@ class ObjectiveReport:
 
     @classmethod
     def build(
-        cls, service: LoadedService, index: int, result: ObjectiveResult, policy: Policy
+        cls,
+        service: LoadedService,
+        index: int,
+        result: ObjectiveResult,
+        policy: Policy,
+        *,
+        notes: Sequence[str] = (),
+        error_kind: ObjectiveErrorKind = "source",
     ) -> ObjectiveReport:
         spec = service.spec
         objective = spec.objectives[index]
@@ -121,6 +131,8 @@ class ObjectiveReport:
             location=service.where(index),
             policy=policy,
             result=result,
+            notes=tuple(REDACT(note) for note in notes),
+            error_kind=error_kind if result.status == "error" else None,
         )
 
 
@@ -187,7 +199,10 @@ class Report:
 
     @property
     def exit_code(self) -> ExitCode:
-        """3 when the data source failed for any objective: the report is incomplete."""
+        """3 when any objective could not be evaluated: the report is incomplete; 2 when the server refused
+        an expression as malformed, a bad definition however the other objectives fared."""
+        if any(o.error_kind == "malformed" for o in self.objectives):
+            return ExitCode.USAGE
         return ExitCode.SOURCE if any(o.status == "error" for o in self.objectives) else ExitCode.OK
 
     @property

@@ -245,6 +245,54 @@ def test_gate_failure_beats_source_error(on_error: str) -> None:
     )
 
 
+def errored(name: str, kind: str) -> ObjectiveReport:
+    """An objective that could not be evaluated, for the given kind of error (issue 10, points 4 and 5)."""
+    item = objective(name, "error")
+    return ObjectiveReport(**{**item.__dict__, "error_kind": kind})
+
+
+def test_selector_matching_no_series_fails_with_3_and_says_definition() -> None:
+    """Before, a typo in a counter name gave no_data and "PASS: no objective could be gated", forever."""
+    gate = evaluate_gate(report(objective("a", "ok"), errored("typo", "definition")))
+    assert gate.exit_code == ExitCode.SOURCE
+    assert gate.verdict == (
+        f"ERROR: the definition of 1 objective does not match the server's data: {WHO.format('typo')}; "
+        "1 of 2 objectives pass their gates"
+    )
+
+
+def test_definition_error_passes_loudly_with_on_error_pass() -> None:
+    gate = evaluate_gate(
+        report(objective("a", "ok"), errored("typo", "definition"), errored("down", "source")),
+        on_error="pass",
+    )
+    assert gate.exit_code == ExitCode.OK
+    assert gate.verdict == (
+        "PASS (source and definition errors ignored: --on-error pass): 1 of 3 objectives pass their gates; "
+        f"the data source failed for 1 objective: {WHO.format('down')}; "
+        f"the definition of 1 objective does not match the server's data: {WHO.format('typo')}"
+    )
+    assert gate.warnings() == [
+        "PASSING DESPITE SOURCE AND DEFINITION ERRORS (--on-error pass): the gate was NOT checked for "
+        f"2 objectives: {WHO.format('typo')}, {WHO.format('down')}"
+    ]
+
+
+@pytest.mark.parametrize("on_error", ["fail", "pass"])
+def test_malformed_expression_exits_2_whatever_on_error_and_gate_failures(on_error: str) -> None:
+    """Before, the server's parse error was a source error that --on-error pass let through the gate."""
+    gate = evaluate_gate(
+        report(objective("a", "exhausted"), errored("broken", "malformed")),
+        on_error=on_error,  # type: ignore[arg-type]
+    )
+    assert gate.exit_code == ExitCode.USAGE
+    assert gate.verdict == (
+        f"ERROR: 1 objective has exhausted its budget: {WHO.format('a')} -4.2% remaining; "
+        f"the server refused the PromQL of 1 objective as malformed: {WHO.format('broken')}"
+    )
+    assert gate.warnings() == []
+
+
 def test_exempt_passes_a_failing_gate_and_says_why() -> None:
     gate = evaluate_gate(report(objective("a", "exhausted"), objective("b", "ok")), exempt="P0 fix INC-123")
     assert gate.exit_code == ExitCode.OK
