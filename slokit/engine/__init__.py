@@ -29,6 +29,7 @@ from slokit.engine.results import (
     WindowCoverage,
     failed_result,
 )
+from slokit.engine.tiers import default_alert_tiers, nominal_length
 from slokit.engine.windows import align_down, lookback, period_bounds, window_bounds, window_length
 
 __all__ = [
@@ -50,9 +51,11 @@ __all__ = [
     "Window",
     "WindowCoverage",
     "align_down",
+    "default_alert_tiers",
     "evaluate",
     "failed_result",
     "lookback",
+    "nominal_length",
     "period_bounds",
     "tier_factor",
     "timeslice_events",

@@ -62,10 +62,12 @@ def firing(long_burn: float | None, short_burn: float | None, factor: float) -> 
 
 
 def time_to_exhaustion(remaining: float | None, burn_1h: float | None, window: timedelta) -> timedelta | None:
-    """At the current (1h) burn, when the remaining budget runs out: ``remaining * W / burn``.
+    """At a steady burn, when the remaining budget runs out: ``remaining * W / burn``.
 
-    Burning at 1x spends the whole budget in exactly ``W``, hence the formula. None when nothing is
-    burning or the budget is already gone.
+    Burning at 1x spends the whole budget in exactly ``W``, hence the formula. It holds while the events
+    leaving a rolling window are clean and as many as those arriving (a budget burning from full, for
+    instance); the report's forecast rolls the real window forward instead (:mod:`slokit.engine.forecast`).
+    None when nothing is burning or the budget is already gone.
     """
     if remaining is None or burn_1h is None or burn_1h <= 0 or remaining <= 0:
         return None

@@ -31,7 +31,6 @@ from slokit.engine.burn import (
     firing,
     tier_factor,
     tier_windows,
-    time_to_exhaustion,
     to_ns,
 )
 from slokit.engine.coverage import (
@@ -43,6 +42,7 @@ from slokit.engine.coverage import (
     first_data_ns,
 )
 from slokit.engine.events import EventBlock, IntArray, ObjectArray, build_block, ratio
+from slokit.engine.forecast import exhaustion_steps
 from slokit.engine.incidents import (
     MIN_INCIDENT_SHARE,
     IncidentSpans,
@@ -268,6 +268,16 @@ def _evaluate_block(
     burns = burn_rates(block, at_ns, budget_ratio, windows)
     day = burn_rates(block, at_ns, np.ones_like(budget_ratio), [timedelta(days=1)])[timedelta(days=1)]
     burn_coverage = burn_window_coverage(first_ns, at_ns, windows)
+    exhaustion = _exhaustion(
+        block,
+        at=at,
+        spans=spans,
+        step=step,
+        starts=starts,
+        remaining_events=remaining_events,
+        allow=np.where(timeslices, 0.0, budget_ratio),
+        hour_covered_ns=burn_coverage[timedelta(hours=1)][0],
+    )
 
     incident_rows: list[tuple[Incident, ...]] = [()] * len(objectives)
     if parts.incidents:
@@ -303,6 +313,7 @@ def _evaluate_block(
         window_complete=complete(first_ns, window_start_ns).tolist(),
         burn_covered_ns={w: c.tolist() for w, (c, _) in burn_coverage.items()},
         burn_complete={w: k.tolist() for w, (_, k) in burn_coverage.items()},
+        exhaustion_steps=exhaustion.tolist(),
     )
     return [
         _assemble(
@@ -338,6 +349,7 @@ class _Numbers:
     window_complete: list[bool]
     burn_covered_ns: dict[timedelta, list[int]]
     burn_complete: dict[timedelta, list[bool]]
+    exhaustion_steps: list[float]
 
 
 def _series(
@@ -449,12 +461,7 @@ def _assemble(
         error_budget=budget,
         burn_rates=burn_rates_,
         alerts=alerts,
-        time_to_exhaustion=_within_period(
-            # the current burn, over the data of the last hour even before a full hour of data exists
-            time_to_exhaustion(remaining, covered_burns["1h"], span.length),
-            span,
-            at,
-        ),
+        time_to_exhaustion=_steps(numbers.exhaustion_steps[row], objective.step),
         incidents=incidents,
         calendar=_calendar(span, at, numbers, row),
         series=series,
@@ -486,11 +493,40 @@ def _coverage(row: int, numbers: _Numbers, span: _Span, at: datetime) -> Coverag
     )
 
 
-def _within_period(tte: timedelta | None, span: _Span, at: datetime) -> timedelta | None:
-    """A calendar budget starts afresh with the next period: exhaustion after the period end never comes."""
-    if tte is None or span.period is None or at + tte <= span.period[1]:
-        return tte
-    return None
+def _exhaustion(
+    block: EventBlock,
+    *,
+    at: datetime,
+    spans: list[_Span],
+    step: timedelta,
+    starts: IntArray,
+    remaining_events: FloatArray,
+    allow: FloatArray,
+    hour_covered_ns: IntArray,
+) -> FloatArray:
+    """Steps until the budget is spent (NaN: not within the window or the period), see ``forecast``.
+
+    New events arrive at the rates of the last hour's data, counted even before a full hour exists. A
+    calendar budget starts afresh with the next period: exhaustion after the period end never comes.
+    """
+    hour_ago = to_ns(at - _EPOCH) - to_ns(timedelta(hours=1))
+    recent_good, recent_bad = block.sums(block.first_step_after(hour_ago))
+    return exhaustion_steps(
+        block,
+        remaining_events=remaining_events,
+        allow=allow,
+        recent_bad=recent_bad,
+        recent_total=recent_good + recent_bad,
+        recent_steps=hour_covered_ns / to_ns(step),
+        rolling=np.array([s.period is None for s in spans]),
+        starts=starts,
+        window_steps=np.array([-(-s.length // step) for s in spans], dtype=np.int64),
+        horizon=np.array([(s.period[1] - at) / step if s.period else 0.0 for s in spans]),
+    )
+
+
+def _steps(count: float, step: timedelta) -> timedelta | None:
+    return None if math.isnan(count) else step * count
 
 
 def _calendar(span: _Span, at: datetime, numbers: _Numbers, row: int) -> CalendarProgress | None:

@@ -63,7 +63,7 @@ class Policy:
 
 
 # The SRE workbook's multiwindow, multi-burn-rate table (chapter 5, alerting on SLOs); for a 30 d
-# window the factors are 14.4, 6, 3 and 1.
+# window the factors are 14.4, 6, 3 and 1. Other windows get it scaled (slokit.engine.tiers).
 DEFAULT_ALERT_TIERS: tuple[AlertTier, ...] = (
     AlertTier("page", timedelta(hours=1), timedelta(minutes=5), 2.0),
     AlertTier("page", timedelta(hours=6), timedelta(minutes=30), 5.0),
@@ -91,6 +91,14 @@ class ObjectiveInput:
     policy: Policy = field(default_factory=Policy)
     alert_tiers: tuple[AlertTier, ...] = DEFAULT_ALERT_TIERS
     timeslices: bool = False
+
+    def __post_init__(self) -> None:
+        # Left at the default, the workbook's 30-day table is scaled to this window and step: taken as is
+        # it would page at 0.02x on a 1-hour window. Tiers given explicitly are used as given.
+        if self.alert_tiers is DEFAULT_ALERT_TIERS:
+            from slokit.engine.tiers import default_alert_tiers  # tiers builds on this module
+
+            object.__setattr__(self, "alert_tiers", default_alert_tiers(self.window, self.step))
 
 
 _COMPARISONS: dict[str, Callable[[FloatArray, float], npt.NDArray[np.bool_]]] = {

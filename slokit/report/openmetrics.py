@@ -186,7 +186,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "slokit_time_to_exhaustion_seconds",
-        "Seconds until the error budget is gone at the 1h burn rate",
+        "Seconds until the error budget is gone, the window rolling on at the last hour's rates",
         unit="seconds",
         samples=_one(_seconds),
     ),

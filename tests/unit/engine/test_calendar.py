@@ -130,24 +130,38 @@ def test_calendar_window_at_its_first_instant_has_no_data(make_input) -> None:
     assert r.burn_rates["1h"] == 0.0
 
 
-@pytest.mark.parametrize("fast", [False, True])
-def test_time_to_exhaustion_stops_at_the_period_end(make_input, fast: bool) -> None:
-    # November (UTC) at 99 %, evaluated on the 26th at noon: 4.5 days of the period are left.
+# November (UTC), evaluated on the 26th at noon: 25.5 days (7,344 steps of 5m) are behind, 4.5 ahead.
+ELAPSED_STEPS = 7344
+
+
+@pytest.mark.parametrize(
+    ("recent_bad", "expected_steps"),
+    [
+        # 10x for the last two hours: the 60,060 bad events still allowed go at 100 - 10 per step, as
+        # the allowance grows by 1 % of the 1,000 requests each step brings
+        (100.0, (0.01 * 1000 * ELAPSED_STEPS - (1.5 * (ELAPSED_STEPS - 24) + 100 * 24)) / (100 - 10)),
+        # 2x: 61,980 allowed at 20 - 10 per step would take 21.5 days, after the budget starts afresh
+        (20.0, None),
+        # 0.15x: a calendar budget grows faster than it is spent, so it never runs out
+        (1.5, None),
+    ],
+)
+def test_time_to_exhaustion_on_a_calendar_window_only_before_the_period_end(
+    make_input, recent_bad: float, expected_steps: float | None
+) -> None:
     window = CalendarWindow("month", "UTC")
     step = timedelta(minutes=5)
     steps = int(lookback(window, AT, DEFAULT_ALERT_TIERS) / step)
     total = np.full(steps, 1000.0)
     bad = np.full(steps, 1.5)  # 0.15x all month
-    if fast:
-        bad[-24:] = 100.0  # the last two hours at 10x
+    bad[-24:] = recent_bad  # the last two hours
     (r,) = evaluate([make_input(total - bad, total, target=0.99, window=window)], AT)
-    assert r.error_budget is not None and r.burn_rates["1h"] is not None
-    formula = r.error_budget.remaining * timedelta(days=30) / r.burn_rates["1h"]
-    if fast:
-        # 10x: spent in about three days, within the period, so the forecast stands
-        assert AT + formula < utc(2026, 12, 1)
-        assert r.time_to_exhaustion == formula
-    else:
-        # 0.15x: the formula says months, long after the budget starts afresh on 1 December
-        assert AT + formula > utc(2026, 12, 1)
+    assert r.error_budget is not None
+    assert r.error_budget.remaining_events == pytest.approx(
+        0.01 * 1000 * ELAPSED_STEPS - (1.5 * (ELAPSED_STEPS - 24) + recent_bad * 24)
+    )
+    if expected_steps is None:
         assert r.time_to_exhaustion is None
+    else:
+        assert AT + expected_steps * step < utc(2026, 12, 1)
+        assert r.time_to_exhaustion == pytest.approx(expected_steps * step, abs=timedelta(milliseconds=1))

@@ -229,7 +229,7 @@ slokit_alert_firing{service="checkout",objective="availability",kind="operationa
 slokit_alert_firing{service="search",objective="latency",kind="application",team="search-dev",severity="page",long_window="1h",short_window="5m"} 0
 # TYPE slokit_time_to_exhaustion_seconds gauge
 # UNIT slokit_time_to_exhaustion_seconds seconds
-# HELP slokit_time_to_exhaustion_seconds Seconds until the error budget is gone at the 1h burn rate
+# HELP slokit_time_to_exhaustion_seconds Seconds until the error budget is gone, the window rolling on at the last hour's rates
 slokit_time_to_exhaustion_seconds{service="checkout",objective="availability",kind="operational",team="platform-ops",label_domain="commerce",label_tier="1"} 864000.0
 # TYPE slokit_incidents gauge
 # HELP slokit_incidents Incidents (runs of burn rate above 1) within the objective window

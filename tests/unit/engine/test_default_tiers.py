@@ -1,0 +1,162 @@
+"""Default alert tiers scaled to the window (issue 10, point 2).
+
+The workbook's 30-day table (1h/5m at 14.4x, 6h/30m at 6x, 1d/2h at 3x, 3d/6h at 1x) has each window
+multiplied by ``W / 30d`` and rounded to whole evaluation steps (1m under a day, 5m otherwise); the
+factor stays. The expected tables below are worked out by hand in the comments.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from slokit.engine import CalendarWindow, default_alert_tiers, evaluate, tier_factor
+from slokit.engine.inputs import AlertTier
+
+M = timedelta(minutes=1)
+H = timedelta(hours=1)
+D = timedelta(days=1)
+AT = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def table(
+    window: timedelta | CalendarWindow, step: timedelta
+) -> list[tuple[str, timedelta, timedelta, float]]:
+    length = window if isinstance(window, timedelta) else timedelta(days=30)
+    return [
+        (t.severity, t.long, t.short, round(tier_factor(t, length), 9))
+        for t in default_alert_tiers(window, step)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("window", "step", "expected"),
+    [
+        # 30 d: the workbook itself.
+        (
+            30 * D,
+            5 * M,
+            [
+                ("page", H, 5 * M, 14.4),
+                ("page", 6 * H, 30 * M, 6),
+                ("ticket", D, 2 * H, 3),
+                ("ticket", 3 * D, 6 * H, 1),
+            ],
+        ),
+        # 90 d: everything times 3, on the 5m grid already.
+        (
+            90 * D,
+            5 * M,
+            [
+                ("page", 3 * H, 15 * M, 14.4),
+                ("page", 18 * H, 90 * M, 6),
+                ("ticket", 3 * D, 6 * H, 3),
+                ("ticket", 9 * D, 18 * H, 1),
+            ],
+        ),
+        # 28 d, times 14/15: 56m -> 55m, 4m40s -> 5m; 5h36m -> 5h35m, 28m -> 30m; 22h24m -> 22h25m,
+        # 1h52m -> 1h50m; 67h12m -> 67h10m, 5h36m -> 5h35m.
+        (
+            28 * D,
+            5 * M,
+            [
+                ("page", 55 * M, 5 * M, 14.4),
+                ("page", 5 * H + 35 * M, 30 * M, 6),
+                ("ticket", 22 * H + 25 * M, 110 * M, 3),
+                ("ticket", 67 * H + 10 * M, 5 * H + 35 * M, 1),
+            ],
+        ),
+        # 7 d, times 7/30: 14m -> 15m, 70s -> 5m (one step); 84m -> 85m, 7m -> 5m; 5h36m -> 5h35m,
+        # 28m -> 30m; 16h48m -> 16h50m, 84m -> 85m.
+        (
+            7 * D,
+            5 * M,
+            [
+                ("page", 15 * M, 5 * M, 14.4),
+                ("page", 85 * M, 5 * M, 6),
+                ("ticket", 5 * H + 35 * M, 30 * M, 3),
+                ("ticket", 16 * H + 50 * M, 85 * M, 1),
+            ],
+        ),
+        # 1 d, times 1/30, 5m steps: 2m and 12m both round to 10m (a step more than the 5m short window),
+        # so the 14.4x page tier has the 6x tier's windows and is left out (6x fires first); 48m -> 50m,
+        # 4m -> 5m; 2h24m -> 2h25m, 12m -> 10m.
+        (
+            1 * D,
+            5 * M,
+            [("page", 10 * M, 5 * M, 6), ("ticket", 50 * M, 5 * M, 3), ("ticket", 145 * M, 10 * M, 1)],
+        ),
+        # 1 h, times 1/720, 1m steps: 5s and 30s -> 2m, short windows -> 1m; 2m stays; 6m stays.
+        (1 * H, M, [("page", 2 * M, M, 6), ("ticket", 2 * M, M, 3), ("ticket", 6 * M, M, 1)]),
+        # 5 m: every window is floored to 2m/1m; only the 1x tier spends under the whole budget there
+        # (1 * 2m / 5m = 40 %; 3x would be 120 %).
+        (5 * M, M, [("ticket", 2 * M, M, 1)]),
+        # A calendar month scales by its nominal 30 days: the workbook table.
+        (
+            CalendarWindow("month"),
+            5 * M,
+            [
+                ("page", H, 5 * M, 14.4),
+                ("page", 6 * H, 30 * M, 6),
+                ("ticket", D, 2 * H, 3),
+                ("ticket", 3 * D, 6 * H, 1),
+            ],
+        ),
+    ],
+    ids=["30d", "90d", "28d", "7d", "1d", "1h", "5m", "month"],
+)
+def test_default_tiers_scale_with_the_window_and_keep_the_factors(
+    window: timedelta | CalendarWindow,
+    step: timedelta,
+    expected: list[tuple[str, timedelta, timedelta, float]],
+) -> None:
+    assert table(window, step) == [(s, long, short, pytest.approx(f)) for s, long, short, f in expected]
+
+
+@pytest.mark.parametrize(
+    "minutes", [5, 7, 10, 15, 30, 45, 60, 90, 6 * 60, 23 * 60, 24 * 60, 3 * 1440, 7 * 1440, 400 * 1440]
+)
+def test_no_default_tier_fires_below_a_burn_rate_of_1_or_spans_more_than_the_window(minutes: int) -> None:
+    window = timedelta(minutes=minutes)
+    step = M if window < D else 5 * M
+    tiers = default_alert_tiers(window, step)
+    assert tiers  # the 1x ticket tier always fits
+    for tier in tiers:
+        assert tier_factor(tier, window) >= 1.0 - 1e-12
+        assert tier.budget_percent < 100.0
+        assert step <= tier.short < tier.long <= window
+        assert tier.short % step == timedelta(0) and tier.long % step == timedelta(0)
+
+
+def test_explicit_tiers_are_used_as_given(make_input) -> None:
+    mine = (AlertTier("page", 30 * M, 2 * M, 50.0),)
+    total = np.full(60 + 3 * 1440, 1000.0)
+    (r,) = evaluate([make_input(total, total, window=H, step=M, alert_tiers=mine)], AT)
+    assert [(a.long_window, a.short_window, a.factor) for a in r.alerts] == [
+        (30 * M, 2 * M, pytest.approx(1.0))
+    ]
+
+
+def test_a_1h_objective_with_a_few_bad_events_in_steady_traffic_does_not_page(make_input) -> None:
+    # 250 requests a minute at 99.9 %: 15 bad events allowed in the hour. Four single failures (50, 35, 20
+    # and 3 minutes ago) leave 11/15 = 73 % of the budget. Unscaled, the 1h/5m page tier had a factor of
+    # 0.02 * 1h / 1h = 0.02 and paged on any of them (status warning); scaled, it pages at 6x over 2m:
+    # one failure in 2 * 250 requests is 2x.
+    steps = 60 + 3 * 1440
+    total = np.full(steps, 250.0)
+    good = total.copy()
+    for minutes_ago in (50, 35, 20, 3):
+        good[-1 - minutes_ago] -= 1
+    (r,) = evaluate([make_input(good, total, window=H, step=M)], AT)
+
+    assert r.error_budget is not None
+    assert r.error_budget.remaining == pytest.approx(11 / 15)
+    assert [(a.severity, a.long_window, a.short_window, a.factor) for a in r.alerts] == [
+        ("page", 2 * M, M, pytest.approx(6.0)),
+        ("ticket", 2 * M, M, pytest.approx(3.0)),
+        ("ticket", 6 * M, M, pytest.approx(1.0)),
+    ]
+    assert not any(a.firing for a in r.alerts)
+    assert r.status == "ok"
