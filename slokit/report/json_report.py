@@ -79,6 +79,8 @@ def objective_dict(item: ObjectiveReport) -> dict[str, Any]:
         "labels": item.labels,
         "definition": item.location,
         "error": item.error,
+        "error_kind": item.error_kind,
+        "notes": list(item.notes),
     }
 
 

@@ -167,6 +167,14 @@ def _partial(report: Report) -> list[RenderableType]:
     ]
 
 
+def _notes(report: Report) -> list[RenderableType]:
+    # Below the tables too: what a figure rests on, such as an absent error counter counted as zero.
+    lines = [f"  {o.service}/{o.objective}: {note}" for o in report.objectives for note in o.notes]
+    if not lines:
+        return []
+    return [Text("Notes:", style="bold"), *(Text(line) for line in lines), Text("")]
+
+
 def team_lines(section: TeamSection) -> Group:
     lines: list[RenderableType] = [Text(f"{section.team} · {section.kind} · {summary(section.counts)}")]
     for item in section.objectives:
@@ -228,6 +236,7 @@ def renderable(report: Report, width: int) -> Group:
         else:
             parts.append(team_table(section, tables))
     parts.extend(_partial(report))
+    parts.extend(_notes(report))
     parts.extend(_errors(report))
     parts.extend(_policy(report))
     return Group(*parts)
