@@ -6,12 +6,13 @@ This is the adapter between the definition model (percentages, YAML shapes) and 
 - the evaluation time ``at`` is pinned once per run and aligned down to 5 minutes; each objective's last step
   ends at ``at`` aligned down to its own step;
 - the step is 5 minutes, 1 minute for windows under a day, and the slice length for time slices;
-- the range reaches back the window plus the longest burn-rate or alert window (engine.lookback).
+- the range reaches back the window plus the longest burn-rate or alert window (engine.lookback);
+- event objectives also ask for the window totals (engine.totals_windows) counted whole at that last step end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -91,6 +92,7 @@ def plan(definitions: Definitions, at: datetime, selection: Selection | None = N
                 step=step,
                 start=end - (steps - 1) * step,
                 end=end,
+                windows=() if objective.sli.timeslices else engine.totals_windows(window, end, tiers),
             )
             planned.append(Planned(service, index, objective, window, tiers, policy, query))
     return planned
@@ -107,6 +109,19 @@ def events(planned: Planned, fetched: FetchedSeries) -> tuple[FloatArray, FloatA
     if timeslices is not None:
         values = series.get(VALUE, np.full(planned.query.points, np.nan))
         return engine.timeslice_events(values, timeslices.good.op, timeslices.good.value)
+    return _good_and_total(series)
+
+
+def window_totals(planned: Planned, fetched: FetchedSeries) -> engine.WindowTotals | None:
+    """Good and total events of whole windows, where the source counted them (by the rules of ``events``)."""
+    totals = fetched.totals
+    if totals is None or planned.objective.sli.timeslices is not None:
+        return None
+    good, total = _good_and_total(totals.series)
+    return engine.WindowTotals(totals.at, totals.windows, good, total)
+
+
+def _good_and_total(series: Mapping[str, FloatArray]) -> tuple[FloatArray, FloatArray]:
     total = series[TOTAL]
     has_total = ~np.isnan(total)
     if BAD in series:
@@ -131,6 +146,7 @@ def engine_input(planned: Planned, fetched: FetchedSeries) -> engine.ObjectiveIn
         policy=planned.policy,
         alert_tiers=planned.tiers,
         timeslices=planned.objective.sli.timeslices is not None,
+        window_totals=window_totals(planned, fetched),
     )
 
 

@@ -14,6 +14,7 @@ from slokit.engine.inputs import (
     ObjectiveInput,
     Policy,
     Window,
+    WindowTotals,
     timeslice_events,
 )
 from slokit.engine.results import (
@@ -30,6 +31,7 @@ from slokit.engine.results import (
     failed_result,
 )
 from slokit.engine.tiers import default_alert_tiers, nominal_length
+from slokit.engine.totals import totals_windows
 from slokit.engine.windows import align_down, lookback, period_bounds, window_bounds, window_length
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "Status",
     "Window",
     "WindowCoverage",
+    "WindowTotals",
     "align_down",
     "default_alert_tiers",
     "evaluate",
@@ -59,6 +62,7 @@ __all__ = [
     "period_bounds",
     "tier_factor",
     "timeslice_events",
+    "totals_windows",
     "window_bounds",
     "window_length",
 ]

@@ -62,6 +62,7 @@ from slokit.engine.results import (
     failed_result,
 )
 from slokit.engine.series import budget_series
+from slokit.engine.totals import TotalsTable
 from slokit.engine.windows import align_down, period_bounds, require_aware
 
 CHUNK_CELLS = 1 << 20
@@ -250,8 +251,18 @@ def _evaluate_block(
     starts = block.first_step_after(window_start_ns)
     first_ns = first_data_ns(block, step)
 
+    windows = set(BURN_WINDOWS.values()).union(*(tier_windows(o.alert_tiers) for o in objectives))
+    slo_windows = [at - s.start for s in spans]
+    totals = TotalsTable.of(objectives, at, windows.union(slo_windows))
+
     good, bad = block.sums(starts)
     seen = block.any_in_window(starts, block.valid)
+    unseen_bad = np.full(len(objectives), np.nan)  # the window's bad events the steps missed, per row
+    if totals is not None:
+        counted = totals.per_row(slo_windows)
+        unseen_bad = np.where(counted.counted, counted.bad - bad, np.nan)
+        good, bad = counted.over(good, bad)
+        seen = seen | counted.counted
     total = good + bad
     has_data = total > 0
     slices = np.floor(length_s / step.total_seconds())
@@ -264,9 +275,11 @@ def _evaluate_block(
         remaining * budget_ratio * length_s / 60.0,
     )
 
-    windows = set(BURN_WINDOWS.values()).union(*(tier_windows(o.alert_tiers) for o in objectives))
     burns = burn_rates(block, at_ns, budget_ratio, windows)
     day = burn_rates(block, at_ns, np.ones_like(budget_ratio), [timedelta(days=1)])[timedelta(days=1)]
+    if totals is not None:
+        burns = {w: totals.window(w).burn_over(b, budget_ratio) for w, b in burns.items()}
+        day = totals.window(timedelta(days=1)).burn_over(day, np.ones_like(budget_ratio))
     burn_coverage = burn_window_coverage(first_ns, at_ns, windows)
     exhaustion = _exhaustion(
         block,
@@ -294,6 +307,7 @@ def _evaluate_block(
             step=step,
             allowed=allowed,
             budget_ratio=budget_ratio,
+            unseen_bad=unseen_bad,
         )
 
     numbers = _Numbers(
@@ -360,6 +374,7 @@ def _series(
     step: timedelta,
     allowed: FloatArray,
     budget_ratio: FloatArray,
+    unseen_bad: FloatArray,
 ) -> dict[int, BudgetSeries]:
     out: dict[int, BudgetSeries] = {}
     for start in np.unique(starts[has_data]).tolist():
@@ -367,7 +382,13 @@ def _series(
         for row, one in zip(
             rows.tolist(),
             budget_series(
-                block, rows=rows, start=start, step=step, allowed=allowed, error_budget_ratio=budget_ratio
+                block,
+                rows=rows,
+                start=start,
+                step=step,
+                allowed=allowed,
+                error_budget_ratio=budget_ratio,
+                unseen_bad=unseen_bad,
             ),
             strict=False,
         ):

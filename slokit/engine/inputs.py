@@ -14,7 +14,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal, TypeAlias
 
 import numpy as np
@@ -73,12 +73,30 @@ DEFAULT_ALERT_TIERS: tuple[AlertTier, ...] = (
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class WindowTotals:
+    """Events of whole windows ``(at - w, at]``, counted by the source in one go rather than per step.
+
+    ``good[i]`` and ``total[i]`` are the events of ``windows[i]``; NaN where the source had none. Where
+    present (and ``at`` is the evaluation time aligned to the step) the engine takes each window's
+    events from here instead of summing steps, which lose the events between two steps' samples (see
+    :mod:`slokit.engine.totals`).
+    """
+
+    at: datetime
+    windows: tuple[timedelta, ...]
+    good: FloatArray
+    total: FloatArray
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class ObjectiveInput:
     """Everything the engine needs for one objective.
 
     ``target`` is a fraction (0.999). For time-slice objectives (``timeslices=True``) ``step`` is the
     slice length and ``good``/``total`` come from :func:`timeslice_events` (1/0 and 1 per slice).
-    ``eq=False`` because the fields hold numpy arrays, which have no boolean equality.
+    ``window_totals``, when the source counted whole windows, give the window and burn figures; the
+    step series then serve charts, incidents and coverage. ``eq=False`` because the fields hold numpy
+    arrays, which have no boolean equality.
     """
 
     key: str
@@ -91,6 +109,7 @@ class ObjectiveInput:
     policy: Policy = field(default_factory=Policy)
     alert_tiers: tuple[AlertTier, ...] = DEFAULT_ALERT_TIERS
     timeslices: bool = False
+    window_totals: WindowTotals | None = None
 
     def __post_init__(self) -> None:
         # Left at the default, the workbook's 30-day table is scaled to this window and step: taken as is

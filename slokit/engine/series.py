@@ -7,7 +7,10 @@ whole steps, so no event is split or dropped.
 
 - ``remaining`` at a point: ``1 - bad since window start / allowed bad events of the window``, i.e. the
   burn-down that ends at the reported ``remaining`` (request-based budgets use the window's final
-  traffic as the denominator at every point, which is what makes the curve monotone).
+  traffic as the denominator at every point, which is what makes the curve monotone). Where the
+  window's bad events come from window totals (see :mod:`slokit.engine.totals`), the events the steps
+  missed are spread like those they saw (evenly in time when they saw none), so the curve still ends
+  at the reported ``remaining``.
 - ``burn_rate`` at a point: the burn over the bucket ending there, or over the last hour if the bucket is
   shorter -- one-step burn rates on a 5m grid are too noisy to read. The lookback fetched before the
   window start (see :func:`slokit.engine.windows.lookback`) gives the first points their full hour.
@@ -36,8 +39,12 @@ def budget_series(
     step: timedelta,
     allowed: FloatArray,
     error_budget_ratio: FloatArray,
+    unseen_bad: FloatArray | None = None,
 ) -> list[BudgetSeries]:
-    """Series for ``rows`` of ``block``, which all share the window start index ``start``."""
+    """Series for ``rows`` of ``block``, which all share the window start index ``start``.
+
+    ``unseen_bad`` (per block row, NaN for none): bad events of the window the steps did not see.
+    """
     steps = block.end - start
     if steps <= 0:
         return []
@@ -52,6 +59,8 @@ def budget_series(
     at_points = np.ix_(rows, points)
     bad_to_point = block.cs_bad[at_points]
     spent = bad_to_point - block.cs_bad[rows, start][:, None]
+    if unseen_bad is not None:
+        spent = _with_unseen(spent, unseen_bad[rows], (points - start) / steps)
     remaining = 1.0 - ratio(spent, allowed[rows, None])
 
     span = max(stride * to_ns(step), to_ns(MIN_BURN_SPAN))
@@ -63,3 +72,18 @@ def budget_series(
     remaining.flags.writeable = False
     burn.flags.writeable = False
     return [BudgetSeries(timestamps, remaining[i], burn[i]) for i in range(len(rows))]
+
+
+def _with_unseen(spent: FloatArray, unseen: FloatArray, elapsed: FloatArray) -> FloatArray:
+    """Cumulative bad events ``spent`` (rows x points, the last point at the window end) grown by ``unseen``.
+
+    Scaled, so the unseen events follow the seen ones; where the steps saw none, spread over
+    ``elapsed`` (the share of the window behind each point). Rows with NaN ``unseen`` stay as they are.
+    """
+    seen = spent[:, -1]
+    want = seen + unseen
+    scale = np.divide(want, seen, out=np.ones_like(want), where=seen > 0)
+    scaled = np.where(
+        (seen > 0)[:, None], spent * scale[:, None], np.maximum(want, 0.0)[:, None] * elapsed[None, :]
+    )
+    return np.where(np.isnan(unseen)[:, None], spent, scaled)

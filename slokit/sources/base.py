@@ -27,7 +27,9 @@ class SeriesQuery:
     sli: SLI
     step: timedelta
     start: datetime  # end of the first step, aligned to the step
-    end: datetime  # end of the last step, aligned to the step
+    end: datetime  # end of the last step, aligned to the step; also the instant window totals end at
+    # Windows ``(end - w, end]`` whose events the source counts whole (see FetchedTotals); () for none.
+    windows: tuple[timedelta, ...] = ()
 
     @property
     def points(self) -> int:
@@ -45,13 +47,38 @@ class SeriesQuery:
 
 
 @dataclass(frozen=True, eq=False)
+class FetchedTotals:
+    """Events of whole windows ending at ``at``, counted by the source in one go (not summed from steps).
+
+    ``series`` maps a role (good, bad, total) to one value per entry of ``windows``; NaN where the
+    source had no data for that window.
+    """
+
+    at: datetime
+    windows: tuple[timedelta, ...]
+    series: dict[str, FloatArray] = field(default_factory=dict)
+
+    def select(self, windows: Sequence[timedelta]) -> FetchedTotals | None:
+        """The totals of ``windows`` alone, in that order; None when one of them was not counted."""
+        index = {w: i for i, w in enumerate(self.windows)}
+        if any(w not in index for w in windows):
+            return None
+        picked = np.array([index[w] for w in windows], dtype=np.int64)
+        return FetchedTotals(self.at, tuple(windows), {r: v[picked] for r, v in self.series.items()})
+
+
+@dataclass(frozen=True, eq=False)
 class FetchedSeries:
-    """A source's answer for one objective: arrays aligned to ``query.timestamps()``, NaN where no data."""
+    """A source's answer for one objective: arrays aligned to ``query.timestamps()``, NaN where no data.
+
+    ``totals``, when the source can count whole windows, holds the events of ``query.windows``.
+    """
 
     query: SeriesQuery
     series: dict[str, FloatArray] = field(default_factory=dict)
     error: str | None = None
     http_queries: int = 0
+    totals: FetchedTotals | None = None
 
 
 class Source(Protocol):

@@ -4,8 +4,15 @@ The client is prometheus-api-client.
 
 One range query per SLI expression and objective, whatever the number of windows: ``sum(increase(sel[s]))``
 with ``step = s`` and start/end aligned to ``s``, so that query frontends can split and cache them. Ranges
-over :data:`MAX_POINTS` points are split into aligned chunks. Objectives are fetched concurrently on one
-shared HTTP session; a failure becomes that objective's error and the others go on.
+over :data:`MAX_POINTS` points are split into aligned chunks. These step series serve charts and incidents.
+
+The window totals (the budget's window and every burn window) come from one more query per objective, an
+instant query at the evaluation time asking each window's own ``sum(increase(sel[W]))`` (see
+:func:`slokit.sources.promql.window_totals`): a sum of steps loses the events that no step sees whole,
+those of a scrape gap and the first sample of a series that appears after a restart.
+
+Objectives are fetched concurrently on one shared HTTP session; a failure becomes that objective's error
+and the others go on.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from urllib3.util.retry import Retry
 from slokit.durations import format_duration
 from slokit.settings import REDACT, PrometheusSettings, compress_responses
 from slokit.sources import promql
-from slokit.sources.base import VALUE, FetchedSeries, FloatArray, SeriesQuery
+from slokit.sources.base import VALUE, FetchedSeries, FetchedTotals, FloatArray, SeriesQuery
 
 MAX_POINTS = 11_000  # Prometheus refuses range queries returning more points per series
 # Past this many characters of PromQL the query goes in a POST form body: URLs of several kB are cut by
@@ -108,9 +115,12 @@ class PrometheusSource:
             le = self._resolve_le(query, counter) if query.sli.latency is not None else None
             expressions = promql.queries(query.sli, query.step, le)
             series = {role: self._range(query, role, expr, counter) for role, expr in expressions.items()}
+            totals = None
+            if query.windows and VALUE not in expressions:  # time slices are values, not event counts
+                totals = self._totals(query, tuple(expressions), le, counter)
         except QueryFailed as exc:
             return FetchedSeries(query, error=REDACT(f"{query.key}: {exc}"), http_queries=counter[0])
-        return FetchedSeries(query, series=series, http_queries=counter[0])
+        return FetchedSeries(query, series=series, http_queries=counter[0], totals=totals)
 
     def _resolve_le(self, query: SeriesQuery, counter: list[int]) -> str:
         assert query.sli.latency is not None
@@ -148,16 +158,47 @@ class PrometheusSource:
             chunk_start = chunk_end + query.step
         return out
 
+    def _totals(
+        self, query: SeriesQuery, roles: tuple[str, ...], le: str | None, counter: list[int]
+    ) -> FetchedTotals:
+        """Every role's events over every window of ``query.windows``, ending at ``query.end``."""
+        expr = promql.window_totals(query.sli, query.windows, le)
+        if len(expr) > LONG_QUERY:
+            fetch = partial(self._post_form, "query", {"query": expr, "time": _ts(query.end)})
+        else:
+            fetch = partial(self.client.custom_query, expr, params={"time": _ts(query.end)})
+        result = self._call(counter, fetch)
+        index = {w: i for i, w in enumerate(query.windows)}
+        values = {role: np.full(len(query.windows), np.nan) for role in roles}
+        seen: set[str] = set()
+        for item in result:
+            label = item["metric"].get(promql.WINDOW_LABEL, "")
+            parsed = promql.parse_window_label(label)
+            if parsed is None or parsed[0] not in values or parsed[1] not in index:
+                raise QueryFailed(f"window totals query returned an unexpected series {item['metric']}")
+            role, window = parsed
+            if label in seen:
+                raise QueryFailed(
+                    f"{role} query returned more than one series over {format_duration(window)}, expected "
+                    "one; aggregate it with sum()"
+                )
+            seen.add(label)
+            value = float(item["value"][1])  # parses "NaN", "+Inf" like _place does
+            values[role][index[window]] = value if np.isfinite(value) else np.nan
+        return FetchedTotals(query.end, query.windows, values)
+
     def _post_range(self, query: str, start: datetime, end: datetime, step: str) -> Any:
         """``query_range`` with the parameters in a form body, answered like the client's own call."""
+        return self._post_form(
+            "query_range",
+            {"query": query, "start": round(start.timestamp()), "end": round(end.timestamp()), "step": step},
+        )
+
+    def _post_form(self, endpoint: str, data: dict[str, Any]) -> Any:
+        """A query API call with its parameters in a form body: long PromQL does not fit in a URL."""
         response = self.session.post(
-            f"{self.url}/api/v1/query_range",
-            data={
-                "query": query,
-                "start": round(start.timestamp()),
-                "end": round(end.timestamp()),
-                "step": step,
-            },
+            f"{self.url}/api/v1/{endpoint}",
+            data=data,
             headers=self.client.headers,
             auth=self.client.auth,
             timeout=self.settings.timeout,

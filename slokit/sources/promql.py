@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 
 from slokit.durations import format_duration
@@ -10,6 +11,8 @@ from slokit.sources.base import BAD, GOOD, TOTAL, VALUE
 from slokit.spec.models import SLI
 
 _WINDOW = re.compile(r"\{\{\s*window\s*\}\}")
+# Label that tells apart the parts of a window-totals query: ``<role>/<window in seconds>``.
+WINDOW_LABEL = "slokit_window"
 
 
 def increase(selector: str, step: timedelta) -> str:
@@ -48,6 +51,30 @@ def queries(sli: SLI, step: timedelta, le: str | None = None) -> dict[str, str]:
         }
     assert sli.timeslices is not None
     return {VALUE: sli.timeslices.query}
+
+
+def window_totals(sli: SLI, windows: Sequence[timedelta], le: str | None = None) -> str:
+    """One instant query for the events of every role over every window, each ending at the query time.
+
+    Each part is the role's own expression with the window as its range (``sum(increase(sel[30d]))``, or
+    the ``*_query`` with ``{{ window }}`` replaced), labelled ``slokit_window="<role>/<seconds>"`` by
+    ``label_replace`` (an empty source label matches the empty regex, so the label is always set); the
+    parts differ in that label, so ``or`` keeps them all. One round trip instead of one per window.
+    """
+    parts = [
+        f'label_replace({expr}, "{WINDOW_LABEL}", "{role}/{int(window.total_seconds())}", "", "")'
+        for window in windows
+        for role, expr in queries(sli, window, le).items()
+    ]
+    return " or ".join(parts)
+
+
+def parse_window_label(value: str) -> tuple[str, timedelta] | None:
+    """``"total/300"`` -> ``("total", 5 minutes)``; None for anything else."""
+    role, _, seconds = value.partition("/")
+    if not role or not seconds.isdigit():
+        return None
+    return role, timedelta(seconds=int(seconds))
 
 
 def match_le(threshold: float, values: list[str]) -> str | None:

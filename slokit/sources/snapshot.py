@@ -11,6 +11,8 @@ Format (JSON, gzip-compressed when the name ends in ``.gz``)::
             "fingerprint": "<hash of the SLI and step>", "step_seconds": 300,
             "start": "<end of the first step, RFC 3339>", "points": 9504,
             "series": {"good": {"float64le": "<base64>"}, "total": {...}},
+            "totals": {"at": "<RFC 3339>", "windows_seconds": [300, ..., 2592000],
+                       "series": {"good": {"float64le": "<base64>"}, "total": {...}}},
             "error": null}}}
 
 Each series is its values as little-endian IEEE 754 doubles, base64-encoded, NaN where the source had no
@@ -19,6 +21,11 @@ data: exact, and about ten times faster to load than a JSON list of numbers (200
 
 A replayed objective must have the same SLI and step as when it was recorded (its fingerprint), and the
 recorded range must cover the range asked for; otherwise that objective is reported as ``error``.
+
+``totals`` are the window totals (one value per window, see :class:`slokit.sources.base.FetchedTotals`);
+absent in snapshots recorded before slokit counted whole windows, and for time slices. They are replayed
+when the report is evaluated at the recorded time; at any other time the windows end elsewhere, and the
+report sums the recorded steps instead, as it does for an old snapshot.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ import gzip
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +44,7 @@ import numpy as np
 from slokit import __version__
 from slokit.errors import UsageError
 from slokit.fsutil import write_atomic
-from slokit.sources.base import FetchedSeries, FloatArray, SeriesQuery
+from slokit.sources.base import FetchedSeries, FetchedTotals, FloatArray, SeriesQuery
 from slokit.timeparse import rfc3339
 
 FORMAT = "slokit-snapshot/v1"
@@ -62,21 +69,25 @@ def write_snapshot(
         "evaluated_at": rfc3339(evaluated_at),
         "created_by": f"slokit {__version__}",
         "definitions": dict(definitions),
-        "objectives": {
-            f.query.key: {
-                "fingerprint": f.query.fingerprint,
-                "step_seconds": int(f.query.step.total_seconds()),
-                "start": rfc3339(f.query.start),
-                "points": f.query.points,
-                "series": {role: _encode(values) for role, values in f.series.items()},
-                "error": f.error,
-            }
-            for f in fetched
-        },
+        "objectives": {f.query.key: _record(f) for f in fetched},
     }
     data = json.dumps(document, separators=(",", ":"), allow_nan=False).encode()
     # mtime=0: the same series give the same bytes, so a committed snapshot changes only with its data
     write_atomic(path, gzip.compress(data, mtime=0) if path.suffix == ".gz" else data)
+
+
+def _record(fetched: FetchedSeries) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "fingerprint": fetched.query.fingerprint,
+        "step_seconds": int(fetched.query.step.total_seconds()),
+        "start": rfc3339(fetched.query.start),
+        "points": fetched.query.points,
+        "series": {role: _encode(values) for role, values in fetched.series.items()},
+    }
+    if fetched.totals is not None:  # left out, not null: a snapshot without totals reads as before
+        record["totals"] = _encode_totals(fetched.totals)
+    record["error"] = fetched.error
+    return record
 
 
 def _encode(values: FloatArray) -> dict[str, str]:
@@ -89,6 +100,24 @@ def _decode(encoded: Any) -> FloatArray:
     return np.array(encoded, dtype=np.float64)  # a list; None becomes NaN
 
 
+def _encode_totals(totals: FetchedTotals) -> dict[str, Any]:
+    return {
+        "at": rfc3339(totals.at),
+        "windows_seconds": [int(w.total_seconds()) for w in totals.windows],
+        "series": {role: _encode(values) for role, values in totals.series.items()},
+    }
+
+
+def _decode_totals(encoded: Any) -> FetchedTotals | None:
+    if encoded is None:
+        return None
+    windows = tuple(timedelta(seconds=int(s)) for s in encoded["windows_seconds"])
+    series = {role: _decode(values) for role, values in encoded["series"].items()}
+    if any(values.shape != (len(windows),) for values in series.values()):
+        raise ValueError("window totals do not have one value per window")
+    return FetchedTotals(_parse_time(encoded["at"]), windows, series)
+
+
 @dataclass(frozen=True)
 class _Recorded:
     fingerprint: str
@@ -97,6 +126,7 @@ class _Recorded:
     points: int
     series: dict[str, FloatArray]
     error: str | None
+    totals: FetchedTotals | None
 
 
 class SnapshotSource:
@@ -124,6 +154,7 @@ class SnapshotSource:
                     points=int(item["points"]),
                     series={role: _decode(values) for role, values in item["series"].items()},
                     error=item.get("error"),
+                    totals=_decode_totals(item.get("totals")),
                 )
                 for key, item in document["objectives"].items()
             }
@@ -165,4 +196,7 @@ class SnapshotSource:
         series = {
             role: values[first : first + query.points].copy() for role, values in recorded.series.items()
         }
-        return FetchedSeries(query, series=series)
+        totals = None
+        if recorded.totals is not None and recorded.totals.at == query.end:
+            totals = recorded.totals.select(query.windows)
+        return FetchedSeries(query, series=series, totals=totals)

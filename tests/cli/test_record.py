@@ -14,7 +14,7 @@ from werkzeug import Request, Response
 
 from slokit.cli import run
 
-from .test_report_faults import AT, DEFINITIONS, matrix, parse_step
+from .test_report_faults import AT, DEFINITIONS, matrix, parse_step, window_totals
 
 
 def serve(httpserver: HTTPServer, faulty: Callable[[Request], Response] | None = None) -> str:
@@ -28,6 +28,7 @@ def serve(httpserver: HTTPServer, faulty: Callable[[Request], Response] | None =
         return matrix(request, 997 if 'code="ok"' in query else 1000)
 
     httpserver.expect_request("/api/v1/query_range").respond_with_handler(dispatch)
+    httpserver.expect_request("/api/v1/query").respond_with_handler(window_totals(dispatch))
     return httpserver.url_for("/").rstrip("/")
 
 

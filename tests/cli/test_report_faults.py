@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import json
+import math
+import re
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+from werkzeug.test import EnvironBuilder
 
 from slokit.cli import run
 
@@ -68,6 +71,36 @@ def parse_step(request: Request) -> None:
     request.args["step"] = str(seconds)  # type: ignore[index]
 
 
+_TOTALS_PART = re.compile(r'label_replace\((.*?), "slokit_window", "([a-z]+/(\d+))", "", ""\)')
+
+
+def window_totals(per_step: Handler) -> Handler:
+    """Answer the instant query of window totals as ``per_step`` answers range queries.
+
+    Each part of the query (``label_replace(<expr>, "slokit_window", "<role>/<seconds>", "", "")``) is
+    asked of ``per_step`` as a 5m range over its window, and the window's total is the sum of those
+    steps: the fake's totals then agree with its steps, and a failing range answer fails the totals.
+    """
+
+    def handler(request: Request) -> Response:
+        args = request.form if request.method == "POST" else request.args
+        at = float(args["time"])
+        result = []
+        for expr, label, seconds in _TOTALS_PART.findall(args["query"]):
+            query = {"query": expr, "start": str(at - int(seconds) + 300), "end": str(at), "step": "5m"}
+            answer = per_step(EnvironBuilder(path="/api/v1/query_range", query_string=query).get_request())
+            if answer.status_code != 200:
+                return answer
+            for series in json.loads(answer.get_data())["data"]["result"]:
+                events = math.fsum(float(v) for _, v in series["values"])
+                metric = {**series["metric"], "slokit_window": label}
+                result.append({"metric": metric, "value": [at, str(events)]})
+        body = {"status": "success", "data": {"resultType": "vector", "result": result}}
+        return Response(json.dumps(body), content_type="application/json")
+
+    return handler
+
+
 @pytest.fixture
 def fake(httpserver: HTTPServer, tmp_path: Path) -> Iterator[Callable[[Handler], list[str]]]:
     """Route the faulty objective's queries to a handler; the healthy one gets 995 of 1000 good per step."""
@@ -77,15 +110,22 @@ def fake(httpserver: HTTPServer, tmp_path: Path) -> Iterator[Callable[[Handler],
     def install(faulty: Handler) -> list[str]:
         seen: list[str] = []
 
-        def dispatch(request: Request) -> Response:
+        def answer(request: Request) -> Response:
             parse_step(request)
             query = request.args["query"]
-            seen.append(query)
             if "healthy" in query:
                 return matrix(request, 995 if 'code="ok"' in query else 1000)
             return faulty(request)
 
-        httpserver.expect_request("/api/v1/query_range").respond_with_handler(dispatch)
+        def recorded(handler: Handler) -> Handler:
+            def record(request: Request) -> Response:
+                seen.append(request.values["query"])
+                return handler(request)
+
+            return record
+
+        httpserver.expect_request("/api/v1/query_range").respond_with_handler(recorded(answer))
+        httpserver.expect_request("/api/v1/query").respond_with_handler(recorded(window_totals(answer)))
         return seen
 
     yield install
@@ -229,8 +269,8 @@ def test_500_and_503_are_retried_until_success(
     assert faulty["status"] == "exhausted"  # 2 % bad against a 1 % budget
     assert faulty["sli"] == pytest.approx(0.98)
     assert faulty["error_budget"]["consumed"] == pytest.approx(2.0)
-    # the first faulty query was answered 500, 503, then 200: two retries on top of the two queries
-    assert sum("faulty" in q for q in seen) == 4
+    # the first faulty query was answered 500, 503, then 200: two retries on top of the three queries
+    assert sum("faulty" in q for q in seen) == 5
     assert_healthy(document)
 
 
@@ -275,6 +315,7 @@ def test_several_series_from_a_custom_query_asks_for_sum(
         return matrix(request, 995 if 'code="ok"' in query or "ok[" in query else 1000)
 
     httpserver.expect_request("/api/v1/query_range").respond_with_handler(dispatch)
+    httpserver.expect_request("/api/v1/query").respond_with_handler(window_totals(dispatch))
     code, document, _ = report(url_of(httpserver), tmp_path, capsys)
     assert code == 3
     assert by_name(document)["faulty"]["error"] == (
@@ -296,6 +337,7 @@ def test_a_hang_past_the_timeout_is_an_error(tmp_path: Path, capsys: pytest.Capt
     # threaded, so the hanging request does not hold up the healthy objective's queries
     server = HTTPServer(host="127.0.0.1", threaded=True)
     server.expect_request("/api/v1/query_range").respond_with_handler(dispatch)
+    server.expect_request("/api/v1/query").respond_with_handler(window_totals(dispatch))
     server.start()
     try:
         started = time.perf_counter()
@@ -343,15 +385,22 @@ def test_compression_setting_decides_accept_encoding(
     (tmp_path / "slokit.yaml").write_text(f"prometheus: {{compression: {setting}}}\n")
     encodings: list[str] = []
 
-    def dispatch(request: Request) -> Response:
-        encodings.append(request.headers.get("Accept-Encoding", ""))
+    def answer(request: Request) -> Response:
         parse_step(request)
         return matrix(request, 1)
 
-    httpserver.expect_request("/api/v1/query_range").respond_with_handler(dispatch)
+    def recorded(handler: Handler) -> Handler:
+        def record(request: Request) -> Response:
+            encodings.append(request.headers.get("Accept-Encoding", ""))
+            return handler(request)
+
+        return record
+
+    httpserver.expect_request("/api/v1/query_range").respond_with_handler(recorded(answer))
+    httpserver.expect_request("/api/v1/query").respond_with_handler(recorded(window_totals(answer)))
     code, _, _ = report(url_of(httpserver), tmp_path, capsys)
     assert code == 0
-    assert len(encodings) == 4
+    assert len(encodings) == 6  # two range queries and one instant query per objective
     assert all(expected in e for e in encodings), encodings
     assert all(("gzip" in e) == (expected == "gzip") for e in encodings)
 
@@ -368,25 +417,35 @@ def test_a_long_query_is_posted_in_the_form_body(
         DEFINITIONS.replace('good: faulty_total{code="ok"}\n        total: faulty_total', sli)
     )
     (tmp_path / "slokit.yaml").write_text("prometheus: {retries: 0}\n")
-    seen: list[tuple[str, int, str]] = []
+    seen: list[tuple[str, str, int, str]] = []
 
-    def dispatch(request: Request) -> Response:
+    def answer(request: Request) -> Response:
         args = request.form if request.method == "POST" else request.args
         query = args["query"]
-        seen.append((request.method, len(request.full_path), query[:20]))
         request.args = args  # type: ignore[misc]
         parse_step(request)
         return matrix(request, 995 if 'code="ok"' in query else 1000)
 
-    httpserver.expect_request("/api/v1/query_range").respond_with_handler(dispatch)
+    def recorded(handler: Handler) -> Handler:
+        def record(request: Request) -> Response:
+            query = (request.form if request.method == "POST" else request.args)["query"]
+            seen.append((request.method, request.path, len(request.full_path), query[:20]))
+            return handler(request)
+
+        return record
+
+    httpserver.expect_request("/api/v1/query_range").respond_with_handler(recorded(answer))
+    httpserver.expect_request("/api/v1/query").respond_with_handler(recorded(window_totals(answer)))
     code, document, err = report(url_of(httpserver), tmp_path, capsys)
     assert (code, err) == (0, "")
     assert by_name(document)["faulty"]["sli"] == pytest.approx(0.995)
     posted = [s for s in seen if s[0] == "POST"]
-    assert len(posted) == 1
-    assert posted[0][1] < 100  # the 3 kB query is not in the URL
+    # the long range query, and the faulty objective's window totals, which repeat it for every window
+    assert [s[1] for s in posted] == ["/api/v1/query_range", "/api/v1/query"]
+    assert all(s[2] < 100 for s in posted)  # the 3 kB query is not in the URL
     assert len(long_total) > 2000
-    assert sum(s[0] == "GET" for s in seen) == 3  # the short ones stay GET, cacheable by query frontends
+    # the short ones stay GET, cacheable by query frontends: 3 range queries, the healthy one's totals
+    assert sorted(s[1] for s in seen if s[0] == "GET") == ["/api/v1/query"] + ["/api/v1/query_range"] * 3
 
 
 def test_the_credentials_reach_the_server(
@@ -396,15 +455,22 @@ def test_the_credentials_reach_the_server(
     (tmp_path / "slokit.yaml").write_text("prometheus: {retries: 0}\n")
     seen: list[str] = []
 
-    def dispatch(request: Request) -> Response:
-        seen.append(request.headers.get("Authorization", ""))
+    def answer(request: Request) -> Response:
         parse_step(request)
         return matrix(request, 1)
 
-    httpserver.expect_request("/api/v1/query_range").respond_with_handler(dispatch)
+    def recorded(handler: Handler) -> Handler:
+        def record(request: Request) -> Response:
+            seen.append(request.headers.get("Authorization", ""))
+            return handler(request)
+
+        return record
+
+    httpserver.expect_request("/api/v1/query_range").respond_with_handler(recorded(answer))
+    httpserver.expect_request("/api/v1/query").respond_with_handler(recorded(window_totals(answer)))
     code, _, err = report(url_of(httpserver), tmp_path, capsys)
     assert (code, err) == (0, "")
-    assert seen == [secrets] * 4
+    assert seen == [secrets] * 6
 
 
 def test_token_and_basic_auth_together_is_a_usage_error(

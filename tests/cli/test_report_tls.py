@@ -15,7 +15,7 @@ from werkzeug import Request, Response
 
 from slokit.cli import run
 
-from .test_report_faults import AT, DEFINITIONS, matrix, parse_step
+from .test_report_faults import AT, DEFINITIONS, matrix, parse_step, window_totals
 
 
 @pytest.fixture
@@ -40,6 +40,7 @@ def https_url(tmp_path: Path) -> tuple[str, Path]:
         return matrix(request, 995 if 'code="ok"' in request.args["query"] else 1000)
 
     server.expect_request("/api/v1/query_range").respond_with_handler(dispatch)
+    server.expect_request("/api/v1/query").respond_with_handler(window_totals(dispatch))
     server.start()
     (tmp_path / "slo.yaml").write_text(DEFINITIONS)
     (tmp_path / "slokit.yaml").write_text("prometheus: {retries: 0}\n")
