@@ -59,6 +59,9 @@ class ChartData:
     ticket_factors: tuple[float, ...]
     # Calendar windows: the period's end, so the x axis shows how much of the period is still to come.
     period_end: np.datetime64 | None
+    # A window only partly covered by data: when the data starts. The x axis starts there, not at the window
+    # start: no budget is drawn for time before the data existed.
+    data_start: np.datetime64 | None = None
 
     @classmethod
     def of(cls, item: ObjectiveReport) -> ChartData | None:
@@ -67,6 +70,8 @@ class ChartData:
             return None
         calendar = item.result.calendar
         alerts = item.result.alerts
+        coverage = item.result.coverage
+        partial = coverage is not None and coverage.partial and coverage.first_data is not None
         return cls(
             timestamps=series.timestamps,
             remaining=series.remaining,
@@ -75,6 +80,7 @@ class ChartData:
             page_factors=tuple(sorted({a.factor for a in alerts if a.severity == "page"})),
             ticket_factors=tuple(sorted({a.factor for a in alerts if a.severity == "ticket"})),
             period_end=_utc64(calendar.period_end) if calendar else None,
+            data_start=_utc64(coverage.first_data) if partial and coverage and coverage.first_data else None,
         )
 
 
@@ -161,6 +167,9 @@ class _Canvas:
     def budget(self, data: ChartData) -> bytes:
         ax = self._reset(self._budget_ax)
         x, y = data.timestamps, data.remaining * 100.0
+        if data.data_start is not None and data.data_start < x[0]:
+            # The budget was whole when the data began: the line starts there, even from a single step.
+            x, y = np.concatenate([[data.data_start], x]), np.concatenate([[100.0], y])
         finite = np.isfinite(y)
         add = self._transient[id(ax)].append
         if finite.any():
@@ -191,7 +200,8 @@ class _Canvas:
         if finite.any():
             # Shade what burns faster than the budget allows: the incidents.
             add(ax.fill_between(x, y, 1.0, where=y > 1.0, interpolate=True, color=BAD_RED, alpha=0.2, lw=0))
-            (line,) = ax.plot(x, y, color=INK, lw=1.0)
+            # A single point (a first step of data) would draw no line at all.
+            (line,) = ax.plot(x, y, color=INK, lw=1.0, marker="o" if finite.sum() == 1 else None, ms=3)
             add(line)
         else:
             add(ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color=INK))
@@ -235,6 +245,8 @@ class _Canvas:
 
     def _finish(self, ax: Axes, data: ChartData) -> bytes:
         start, end = data.timestamps[0], data.timestamps[-1]
+        if data.data_start is not None:
+            start = min(start, data.data_start)
         if data.period_end is not None and data.period_end > end:
             self._transient[id(ax)].append(ax.axvline(end, color=INK, lw=0.8, ls=":"))
             end = data.period_end

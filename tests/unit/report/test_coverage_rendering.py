@@ -121,7 +121,8 @@ def test_budget_and_burn_charts_start_at_the_first_data() -> None:
 
     new, old = report().objectives
     canvas = charts._canvas()
-    for item, start in ((new, "2026-11-20T08:44"), (old, "2026-10-21T10:00")):
+    # shop/new: from its first data (08:43), not from the window start 30 days ago; shop/old: its first point.
+    for item, start in ((new, "2026-11-20T08:43"), (old, "2026-10-21T10:00")):
         data = charts.ChartData.of(item)
         assert data is not None
         canvas.budget(data)
@@ -137,3 +138,21 @@ def _date(value: float) -> np.datetime64:
 
     moment = mdates.num2date(value)
     return np.datetime64(moment.replace(tzinfo=None), "m")
+
+
+def test_one_step_of_data_still_draws_a_budget_line_from_the_first_data() -> None:
+    from slokit.report import charts
+
+    (result,) = evaluate([_input("first", timedelta(minutes=5), 1, 1000.0, 0.5)], AT)
+    item = ObjectiveReport(**{**report().objectives[0].__dict__, "result": result})
+    data = charts.ChartData.of(item)
+    assert data is not None and len(data.timestamps) == 1
+    canvas = charts._canvas()
+    canvas.budget(data)
+    (line,) = [ln for ln in canvas._budget_ax.get_lines() if np.asarray(ln.get_xdata()).dtype.kind == "M"]
+    # From 100 % at the start of the data (08:55) to what is left at 09:00: 1 - 0.5 / (0.001 * 1000).
+    assert [np.datetime64(x, "m") for x in line.get_xdata()] == [
+        np.datetime64("2026-11-20T08:55"),
+        np.datetime64("2026-11-20T09:00"),
+    ]
+    assert list(line.get_ydata()) == [100.0, 50.0]
