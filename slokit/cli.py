@@ -291,7 +291,8 @@ def email_command(
         typer.Option(
             "--smtp-from",
             metavar="ADDR",
-            help="Sender, 'Name <addr>' or addr [env: SLOKIT_SMTP_FROM]. Required.",
+            help="Sender, 'Name <addr>' or addr [env: SLOKIT_SMTP_FROM]. Required to send; a --dry-run "
+            "without it uses 'slokit <slokit@localhost>'.",
         ),
     ] = None,
     smtp_tls: Annotated[

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from slokit.errors import UsageError
 
@@ -76,11 +76,16 @@ def parse_header(raw: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+_BOOLEANS = _TRUE + _FALSE
+
+
 def _bool(name: str, raw: str) -> bool:
     lowered = raw.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
+    if lowered in _TRUE:
         return True
-    if lowered in ("0", "false", "no", "off"):
+    if lowered in _FALSE:
         return False
     raise UsageError(f"{name} must be true or false (got {raw!r})")
 
@@ -95,10 +100,13 @@ def _number(name: str, raw: Any, kind: type[int] | type[float], minimum: float) 
     return value
 
 
-def _compression(raw: Any) -> bool | None:
-    if raw is None or str(raw).strip().lower() == "auto":
+def _compression(name: str, raw: Any) -> bool | None:
+    text = "auto" if raw is None else str(raw).strip().lower()
+    if text == "auto":
         return None
-    return _bool("compression", str(raw))
+    if text not in _BOOLEANS:
+        raise UsageError(f"{name} must be auto, true or false (got {raw!r})")
+    return _bool(name, text)
 
 
 def compress_responses(settings: PrometheusSettings) -> bool:
@@ -157,6 +165,11 @@ def _from_file(path: Path) -> dict[str, Any]:
     return prometheus
 
 
+# What a URL copied from the browser or from API docs ends in; before it is the base URL slokit needs
+# (longest first: /api/v1/query also ends in /query, the Prometheus 3 UI's page).
+_NOT_BASE = ("/api/v1/query_range", "/api/v1/query", "/api/v1", "/graph", "/query")
+
+
 def _check_url(url: str) -> None:
     try:
         parts = urlsplit(url)
@@ -165,6 +178,14 @@ def _check_url(url: str) -> None:
         raise UsageError(f"Prometheus URL {redact_url(url)!r} is not valid: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"Prometheus URL must look like http://host:9090 (got {redact_url(url)!r})")
+    path = parts.path.rstrip("/")
+    suffix = next((end for end in _NOT_BASE if path.endswith(end)), None)
+    if suffix is not None:
+        base = urlunsplit((parts.scheme, parts.netloc, path.removesuffix(suffix), "", ""))
+        raise UsageError(
+            f"Prometheus URL {redact_url(url)!r} ends in {suffix}: give the server's base URL, "
+            f"e.g. {redact_url(base)!r} (slokit adds the /api/v1/... paths itself)"
+        )
 
 
 def _config_path(config: Path | None) -> Path | None:
@@ -203,6 +224,16 @@ def load_prometheus_settings(
     s = PrometheusSettings()
 
     pick = _picker(env, file)
+
+    def origin(env_name: str, key: str, option: str | None = None) -> str:
+        """Where the value ``pick`` chose came from, to name it in an error: the option (pass it when the
+        command line gave one), else the environment variable when set, else the settings file's key."""
+        if option is not None:
+            return option
+        if env.get(ENV_PREFIX + env_name):
+            return ENV_PREFIX + env_name
+        return f"{config_path}: prometheus.{key}"
+
     header_pairs = [parse_header(f"{k}: {v}") for k, v in dict(file.get("headers") or {}).items()]
     header_pairs += [
         parse_header(h) for h in env.get("SLOKIT_PROMETHEUS_HEADERS", "").split("\n") if h.strip()
@@ -218,13 +249,23 @@ def load_prometheus_settings(
         password=env.get("SLOKIT_PROMETHEUS_PASSWORD") or None,
         headers=tuple(header_pairs),
         ca_bundle=pick(ca_bundle, "PROMETHEUS_CA_BUNDLE", "ca_bundle"),
-        verify_tls=True if verify_raw is None else _bool("verify_tls", str(verify_raw)),
-        timeout=_number("timeout", pick(timeout, "PROMETHEUS_TIMEOUT", "timeout") or s.timeout, float, 0.1),
-        retries=_number("retries", file.get("retries", s.retries), int, 0),
-        backoff=_number("backoff", file.get("backoff", s.backoff), float, 0),
-        compression=_compression(compression_raw),
+        verify_tls=True
+        if verify_raw is None
+        else _bool(origin("PROMETHEUS_VERIFY_TLS", "verify_tls"), str(verify_raw)),
+        timeout=_number(
+            origin("PROMETHEUS_TIMEOUT", "timeout", None if timeout is None else "--timeout"),
+            pick(timeout, "PROMETHEUS_TIMEOUT", "timeout") or s.timeout,
+            float,
+            0.1,
+        ),
+        retries=_number(f"{config_path}: prometheus.retries", file.get("retries", s.retries), int, 0),
+        backoff=_number(f"{config_path}: prometheus.backoff", file.get("backoff", s.backoff), float, 0),
+        compression=_compression(origin("PROMETHEUS_COMPRESSION", "compression"), compression_raw),
         concurrency=_number(
-            "concurrency", pick(concurrency, "CONCURRENCY", "concurrency") or s.concurrency, int, 1
+            origin("CONCURRENCY", "concurrency", None if concurrency is None else "--concurrency"),
+            pick(concurrency, "CONCURRENCY", "concurrency") or s.concurrency,
+            int,
+            1,
         ),
     )
     REDACT.add(settings.token, settings.password)

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from slokit.report.model import Report
 
 
+# A dry run's emails need a From: header, but trying the reports out should not need a mail setup first.
+DRY_RUN_SENDER = "slokit <slokit@localhost>"
+
+
 @dataclass(frozen=True)
 class SmtpOptions:
     """The SMTP options as given on the command line (settings layer them with env/file)."""
@@ -66,7 +70,7 @@ def email(
         reply_to=smtp_options.reply_to,
         config=connection.config,
     )
-    if smtp.sender is None:
+    if smtp.sender is None and not dry_run:
         raise UsageError("no sender: set --smtp-from or SLOKIT_SMTP_FROM, e.g. 'SLO <slo@example.com>'")
     if not dry_run and not smtp.host:
         raise UsageError("no SMTP server: set --smtp-host or SLOKIT_SMTP_HOST (or use --dry-run)")
@@ -92,7 +96,7 @@ def email(
         team=None if by_kind else teams,
     )
     now = datetime.now(UTC)  # the Date header: when the message was written (RFC 5322)
-    sender = smtp.sender
+    sender = smtp.sender or DRY_RUN_SENDER
     outgoing = [
         Outgoing(
             mail.name,

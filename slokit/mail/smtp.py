@@ -1,8 +1,10 @@
 """SMTP delivery for ``slokit email``: smtplib over STARTTLS, implicit TLS or plain; retries; what was sent.
 
-One connection serves every message of a run. A transient failure (connection refused or reset, a timeout,
-the server closing the connection, a 4xx reply) is retried with exponential backoff, on a new connection;
-a permanent one (a 5xx reply, refused credentials, an untrusted certificate) is not. When the connection
+One connection serves every message of a run. A transient failure (a connection reset, a timeout, the server
+closing the connection, a 4xx reply) is retried with exponential backoff, on a new connection; a permanent one
+(a 5xx reply, refused credentials, an untrusted certificate) is not, and neither is a refused connection: no
+server listens on that host and port, which seconds of backoff rarely change and the next scheduled run will
+try again. When the connection
 itself cannot be made (server down, TLS or AUTH refused), the remaining messages are not attempted: they
 would fail the same way. The outcome of every message is returned; :func:`failure_lines` turns failures
 into the one-line reasons the CLI prints before exiting 4.
@@ -179,7 +181,9 @@ def classify(exc: BaseException, settings: SmtpSettings, *, in_message: bool) ->
             f"cannot resolve {settings.host}: {exc.strerror}", transient=exc.errno == socket.EAI_AGAIN
         )
     if isinstance(exc, ConnectionRefusedError):
-        return Failure(f"{address} refused the connection", transient=True)
+        return Failure(
+            f"{address} refused the connection (is an SMTP server listening there?)", transient=False
+        )
     if isinstance(exc, TimeoutError):
         return Failure(f"{address} did not answer within {settings.timeout:g} s", transient=True)
     if isinstance(exc, ConnectionError):  # reset, aborted, broken pipe

@@ -257,7 +257,12 @@ def test_unsendable_items_are_reported_without_a_connection() -> None:
 
 AT = "mail.example.com:587"
 CLASSIFIED: list[tuple[BaseException, bool, str, bool]] = [
-    (ConnectionRefusedError(111, "Connection refused"), False, f"{AT} refused the connection", True),
+    (
+        ConnectionRefusedError(111, "Connection refused"),
+        False,
+        f"{AT} refused the connection (is an SMTP server listening there?)",
+        False,
+    ),
     (TimeoutError(), False, f"{AT} did not answer within 30 s", True),
     (smtplib.SMTPServerDisconnected("x"), True, f"{AT} closed the connection during the message", True),
     (
