@@ -16,8 +16,9 @@ a reply reaches everyone who runs them, unless ``reply_to`` is given.
 Message
 -------
 ``multipart/alternative``: the markdown report as ``text/plain``, then ``multipart/related`` holding the HTML
-report and its charts as ``image/png`` parts referenced by ``cid:`` URLs (many mail clients block ``data:``
-images). The subject states the worst news first::
+part and its charts as ``image/png`` parts referenced by ``cid:`` URLs (many mail clients block ``data:``
+images). The HTML part is not the report page but ``email.html.j2``, laid out for mail clients: one column of
+at most 640 px, inline styles only, explicit light colours. The subject states the worst news first::
 
     [slokit] checkout, payments, search: 1 exhausted, 1 warning - platform-ops weekly report 2026-11-20
 
@@ -194,7 +195,7 @@ def build(
     templates: Path | None = None,
 ) -> EmailMessage:
     """The message for ``mail``: headers, the markdown text part, the HTML part with its inline charts."""
-    from slokit.report.html import render_html
+    from slokit.report.html import EMAIL_TEMPLATE, render_html
     from slokit.report.markdown import render_markdown
 
     addresses = [sender, *mail.recipients, *mail.reply_to]
@@ -215,7 +216,9 @@ def build(
 
     heading = title(mail, label)
     text = render_markdown(mail.report, templates, sections=mail.sections, title=heading)
-    page = render_html(mail.report, templates, images="cid", sections=mail.sections, title=heading)
+    page = render_html(
+        mail.report, templates, images="cid", sections=mail.sections, title=heading, template=EMAIL_TEMPLATE
+    )
     # Quoted-printable: 7-bit clean for any relay (no 8BITMIME needed) and within SMTP's 998-octet lines,
     # which the markdown tables exceed; still readable in the raw message.
     message.set_content(text, subtype="plain", cte="quoted-printable")

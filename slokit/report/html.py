@@ -27,6 +27,7 @@ from slokit.report.model import MAX_LISTED_INCIDENTS, STATUSES, ObjectiveReport,
 from slokit.report.templates import render
 
 TEMPLATE = "report.html.j2"
+EMAIL_TEMPLATE = "email.html.j2"  # the same context, laid out for mail clients (see the template's header)
 ImageMode = Literal["inline", "cid", "none"]
 SUMMARY_BURN_KEYS: tuple[str, ...] = ("1h", "6h", "1d", "3d")  # the alert tiers' long windows
 
@@ -78,6 +79,7 @@ def render_html(
     chart_workers: int = 1,
     sections: Sequence[TeamSection] | None = None,
     title: str = "SLO report",
+    template: str = TEMPLATE,
 ) -> HtmlReport:
     """Render the report as HTML.
 
@@ -88,7 +90,7 @@ def render_html(
     ``sections``: the team sections to show (default: every team's), e.g. one team's for its own email;
     the summary still lists every objective of ``report``. Charts are only drawn for the objectives of the
     shown sections, since only their cards show charts (an unreferenced ``cid:`` image would turn up as an
-    attachment).
+    attachment). ``template``: :data:`TEMPLATE`, the report page, or :data:`EMAIL_TEMPLATE`, the email's.
     """
     shown_sections = report.sections() if sections is None else list(sections)
     anchors = [f"obj-{index}" for index in range(len(report.objectives))]
@@ -121,7 +123,7 @@ def render_html(
     postmortems = [row for row in incidents if row.incident.postmortem_required]
     others = [row for row in incidents if not row.incident.postmortem_required]
     html = render(
-        TEMPLATE,
+        template,
         templates,
         report=report,
         title=title,

@@ -204,7 +204,7 @@ def assert_demo_delivered(server: Server, *, tls: bool, user: str | None = None)
         html_part, *images = related.iter_parts()
         html = html_part.get_content()
         assert html_part.get_content_type() == "text/html"
-        assert f"<h2>{team} <span" in html  # the team's own section
+        assert re.search(rf'<h2 id="team-1"[^>]*>{re.escape(team)} <span', html)  # the team's own section
         referenced = set(re.findall(r'src="cid:([^"]+)"', html))
         attached = {i["Content-ID"].strip("<>") for i in images}
         assert referenced and referenced == attached

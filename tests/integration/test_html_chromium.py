@@ -1,16 +1,13 @@
 """The HTML report in a real browser: headless Chromium (Debian package ``chromium``) driven by Playwright.
 
 It must render with no console errors, every chart image must load, and hostile strings must show as text
-with no script running. Playwright's own browser download is not used (no ``playwright install``): the test
-launches the distribution's Chromium, which CI installs with apt.
+with no script running. The ``browser`` fixture (conftest.py) launches the distribution's Chromium.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import os
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,19 +21,8 @@ from slokit.report.model import Report
 from slokit.sources.snapshot import SnapshotSource
 from slokit.spec import load
 
-from .servers import in_ci, require_binary
-
 pytestmark = pytest.mark.integration
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",  # root in a container has no user namespace for the sandbox
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE_BREAKOUT = '"><img src=x onerror=alert(1)>'
@@ -67,30 +53,6 @@ def hostile() -> Report:
             *rest[1:],
         ),
     )
-
-
-def require_playwright() -> None:
-    if importlib.util.find_spec("playwright") is None:
-        msg = (
-            "Playwright for Python is not installed: pip install playwright (no `playwright install` needed)"
-        )
-        if in_ci():
-            pytest.fail(f"{msg}; CI is set, so the integration tests must not be skipped", pytrace=False)
-        pytest.skip(msg)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = require_binary("chromium", "chromium")
-    require_playwright()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 class Visit:

@@ -73,7 +73,7 @@ def hostile() -> Report:
 class Page(HTMLParser):
     """The parts of a page the tests look at; also checks that every element that is opened is closed."""
 
-    VOID = frozenset({"meta", "img", "br", "hr", "link", "input", "source", "wbr"})
+    VOID = frozenset({"meta", "img", "br", "hr", "link", "input", "source", "wbr", "col"})
 
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
