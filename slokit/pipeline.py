@@ -22,7 +22,7 @@ from slokit import engine
 from slokit.report.model import ObjectiveReport, Report, Selection
 from slokit.sources.base import BAD, GOOD, TOTAL, VALUE, FetchedSeries, FloatArray, SeriesQuery, Source
 from slokit.spec.loader import Definitions, LoadedService
-from slokit.spec.models import AlertTier, CalendarWindow, Objective
+from slokit.spec.models import SEVERITIES, CalendarWindow, Objective
 
 DEFAULT_STEP = timedelta(minutes=5)
 FINE_STEP = timedelta(minutes=1)
@@ -54,14 +54,18 @@ def engine_window(window: timedelta | CalendarWindow) -> engine.Window:
     return window
 
 
-def _tiers(service: LoadedService) -> tuple[engine.AlertTier, ...]:
-    def convert(severity: str, tier: AlertTier) -> engine.AlertTier:
-        return engine.AlertTier(severity, tier.long, tier.short, tier.budget)  # type: ignore[arg-type]
-
-    alerting = service.spec.alerting
-    return tuple(convert("page", t) for t in alerting.page) + tuple(
-        convert("ticket", t) for t in alerting.ticket
-    )
+def _tiers(service: LoadedService, window: engine.Window, step: timedelta) -> tuple[engine.AlertTier, ...]:
+    """The definition's tiers as written; a severity it leaves out gets the default tiers scaled to the
+    objective's window and step (``engine.default_alert_tiers``), which never fire below a burn of 1."""
+    defaults = engine.default_alert_tiers(window, step)
+    tiers: list[engine.AlertTier] = []
+    for severity in SEVERITIES:
+        written = service.spec.alerting.written(severity)
+        if written is None:
+            tiers.extend(t for t in defaults if t.severity == severity)
+        else:
+            tiers.extend(engine.AlertTier(severity, t.long, t.short, t.budget) for t in written)
+    return tuple(tiers)
 
 
 def step_for(objective: Objective, window: engine.Window, at: datetime) -> timedelta:
@@ -75,7 +79,6 @@ def plan(definitions: Definitions, at: datetime, selection: Selection | None = N
     planned = []
     for service in definitions.services:
         spec = service.spec
-        tiers = _tiers(service)
         policy = engine.Policy(spec.policy.warn_below, spec.policy.freeze_on, spec.policy.postmortem_over)
         for index, objective in enumerate(spec.objectives):
             owner = spec.owners.for_kind(objective.kind)
@@ -84,6 +87,7 @@ def plan(definitions: Definitions, at: datetime, selection: Selection | None = N
                 continue
             window = engine_window(spec.window_for(objective))
             step = step_for(objective, window, at)
+            tiers = _tiers(service, window, step)
             end = engine.align_down(at, step)
             steps = -(-engine.lookback(window, end, tiers) // step)  # ceiling division
             query = SeriesQuery(

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from slokit.errors import DefinitionError, Problem, UsageError
+from slokit.spec.alerting import tier_window_problems
 from slokit.spec.checks import Outline, cross_checks, outline
 from slokit.spec.models import Objective, ServiceSpec
 from slokit.spec.yamlsafe import Document, Path, YamlProblem, format_path, load_document
@@ -132,10 +133,13 @@ def load_file(path: FsPath) -> LoadedFile:
         message = f"must be a mapping with apiVersion, service and objectives (got {got})"
         return LoadedFile(None, [Problem(name, doc.line_of(()), "", message)])
     sketch = outline(name, doc)
+    tiers = tier_window_problems(name, doc)  # read from the raw data: reported beside schema errors
     try:
         spec = ServiceSpec.model_validate(doc.data)
     except ValidationError as exc:
-        return LoadedFile(None, validation_problems(name, doc, exc.errors()), sketch)
+        return LoadedFile(None, validation_problems(name, doc, exc.errors()) + tiers, sketch)
+    if tiers:
+        return LoadedFile(None, tiers, sketch)
     fingerprint = hashlib.sha256(raw).hexdigest()
     return LoadedFile(
         LoadedService(spec=spec, file=name, fingerprint=fingerprint, lines=doc.lines), [], sketch

@@ -324,11 +324,21 @@ def _tier(long: str, short: str, budget: float) -> AlertTier:
 # The SRE workbook's multiwindow, multi-burn-rate table (chapter 5): 14.4x, 6x, 3x and 1x for 30 days.
 DEFAULT_PAGE = (_tier("1h", "5m", 2), _tier("6h", "30m", 5))
 DEFAULT_TICKET = (_tier("1d", "2h", 10), _tier("3d", "6h", 10))
+Severity = Literal["page", "ticket"]
+SEVERITIES: tuple[Severity, ...] = ("page", "ticket")
 
 
 class Alerting(Spec):
+    """Alert tiers per severity. The defaults shown are the workbook's, for a 30-day window: a severity the
+    definition leaves out gets them scaled to each objective's window instead (``slokit.engine.tiers``)."""
+
     page: tuple[AlertTier, ...] = DEFAULT_PAGE
     ticket: tuple[AlertTier, ...] = DEFAULT_TICKET
+
+    def written(self, severity: Severity) -> tuple[AlertTier, ...] | None:
+        """The tiers of ``severity`` as the definition gives them; None where it gives none."""
+        tiers: tuple[AlertTier, ...] = getattr(self, severity)
+        return tiers if severity in self.model_fields_set else None
 
 
 class Objective(Spec):

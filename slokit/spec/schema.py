@@ -142,7 +142,8 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
         "objectives": "The service level objectives (at least one).",
         "policy": "The error-budget policy: when the status warns, what freezes releases, when a postmortem "
         "is due.",
-        "alerting": "Multiwindow, multi-burn-rate alert tiers; default: the SRE workbook's table.",
+        "alerting": "Multiwindow, multi-burn-rate alert tiers; default: the SRE workbook's table, scaled to "
+        "each objective's window.",
     },
     "Owners": {
         "operational": "Owner of the operational objectives (DevOps: uptime, infrastructure latency).",
@@ -192,6 +193,8 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
         "budget": "Percent of the window's budget the tier allows to burn in its long window.",
     },
     "Alerting": {
+        "": "Tiers written here are used as written; a severity left out gets the default tiers scaled to "
+        "each objective's window.",
         "page": "Tiers that page (severity page).",
         "ticket": "Tiers that open a ticket (severity ticket).",
     },

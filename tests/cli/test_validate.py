@@ -189,6 +189,25 @@ CASES: dict[str, list[str]] = {
     ],
     "alert_bad_duration": ["17: alerting.page[0].long: must be a duration like 5m, 1h or 30d (got '1 hour')"],
     "alert_unknown_tier": ["16: alerting.pager: unknown field; did you mean 'page'?"],
+    # Tiers must fit in the window they watch, and a page tier must not page below a burn rate of 1.
+    "alert_tiers_longer_than_window": [
+        "17: alerting.page[0].budget: pages at a burn rate of 0.02 on the service's window (1h): below 1x "
+        "the budget lasts longer than the window; give budget 100 or more, or make it a ticket tier",
+        "18: alerting.page[1].long: 6h is longer than the service's window (1h): a tier must fit in the "
+        "window it watches (leave out alerting.page for tiers scaled to each window)",
+        "20: alerting.ticket[0].long: 1d is longer than the service's window (1h): a tier must fit in the "
+        "window it watches (leave out alerting.ticket for tiers scaled to each window)",
+        "21: alerting.ticket[1].long: 3d is longer than the service's window (1h): a tier must fit in the "
+        "window it watches (leave out alerting.ticket for tiers scaled to each window)",
+    ],
+    "alert_tiers_longer_than_objective_window": [
+        "33: alerting.ticket[1].long: 8d is longer than the window of objective 'availability-fast' (2d, "
+        "line 17): a tier must fit in the window it watches (leave out alerting.ticket for tiers scaled to "
+        "each window)",
+        "33: alerting.ticket[1].long: 8d is longer than the window of objective 'availability-weekly' "
+        "(calendar week, at least 7d, line 25): a tier must fit in the window it watches (leave out "
+        "alerting.ticket for tiers scaled to each window)",
+    ],
     # Several problems in one file: all of them, in line order, not only the first.
     "several_errors": [
         "2: apiVersion: must be 'slokit/v1' (got 'slokit/v2')",
