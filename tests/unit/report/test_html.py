@@ -193,7 +193,7 @@ def test_card_numbers_are_fmt_of_the_result(index: int) -> None:
     for alert in result.alerts:
         expected.append(
             f"{alert.severity} {fmt.duration(alert.long_window)} / {fmt.duration(alert.short_window)} "
-            f"{fmt.burn(alert.factor)} {fmt.burn(alert.long_burn_rate)} {fmt.burn(alert.short_burn_rate)} "
+            f"{fmt.factor(alert.factor)} {fmt.burn(alert.long_burn_rate)} {fmt.burn(alert.short_burn_rate)} "
             + ("firing" if alert.firing else "quiet")
         )
     if result.calendar:
@@ -479,3 +479,13 @@ def test_policy_defaults_are_described() -> None:
         f"warning under {fmt.percent(policy.warn_below / 100, 1)} left; freezes on {policy.freeze_on}; "
         f"postmortem over {fmt.percent(policy.postmortem_over / 100, 1)}"
     ) in card
+
+
+def test_a_tier_factor_below_1x_keeps_its_digits_in_the_alerts_table() -> None:
+    item = demo().objectives[0]
+    alert = dataclasses.replace(item.result.alerts[0], factor=0.06)
+    result = dataclasses.replace(item.result, alerts=(alert,))
+    report = Report(demo().evaluated_at, (dataclasses.replace(item, result=result),))
+    card = Page(render_html(report, images="none").html).text("obj-0")
+    windows = f"{fmt.duration(alert.long_window)} / {fmt.duration(alert.short_window)}"
+    assert f"{alert.severity} {windows} 0.06x {fmt.burn(alert.long_burn_rate)}" in card  # not 0.1x
