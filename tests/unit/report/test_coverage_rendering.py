@@ -156,3 +156,13 @@ def test_one_step_of_data_still_draws_a_budget_line_from_the_first_data() -> Non
         np.datetime64("2026-11-20T09:00"),
     ]
     assert list(line.get_ydata()) == [100.0, 50.0]
+
+
+def test_email_says_partial_window_and_how_much_data_each_alert_tier_saw() -> None:
+    from slokit.report.html import EMAIL_TEMPLATE
+
+    html = render_html(report(), images="none", template=EMAIL_TEMPLATE).html
+    assert NOTE in html
+    # The 3d/6h ticket tier of shop/new was decided on its 17 minutes of data.
+    assert "ticket at 1.0x over 3d/6h: now 0.5x (over 17m of data) / 0.5x, quiet" in html
+    assert "1d&nbsp;0.2x · 3d&nbsp;0.2x<br>" in html.split('id="obj-1"', 1)[1]  # shop/old: complete, unmarked
