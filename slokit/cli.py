@@ -70,11 +70,34 @@ def _main(
 
 
 @app.command()
-def validate(paths: Paths) -> int:
-    """Check SLO definition files; print a summary, or every problem as FILE:LINE: field: message."""
+def validate(
+    paths: Paths,
+    prometheus_url: Annotated[
+        str | None,
+        typer.Option(
+            "--prometheus-url",
+            metavar="URL",
+            help="Also have this server parse every expression and look up every selector (token, headers "
+            "and TLS settings as for report). Without it, validate is offline.",
+        ),
+    ] = None,
+    at: At = None,
+    header: HeaderOpt = None,
+    ca_bundle: CaOpt = None,
+    insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = None,
+    config: ConfigOpt = None,
+) -> int:
+    """Check SLO definition files; print a summary, or every problem as FILE:LINE: field: message.
+
+    Offline it parses every selector strictly and checks full queries (balanced delimiters, quotes, the
+    {{ window }} placeholder). Exit codes: 0 fine, 2 problems (or a server refusing an expression, or a
+    total/good selector matching no series), 3 the server could not be asked.
+    """
     from slokit.commands.validate import validate
 
-    return validate(paths)
+    connection = Connection(prometheus_url, header, ca_bundle, insecure, timeout, None, config)
+    return validate(paths, connection if prometheus_url else None, at)
 
 
 @app.command()

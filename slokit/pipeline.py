@@ -184,8 +184,12 @@ def execute(
     """Fetch and evaluate; returns the report and the raw series (which ``slokit record`` saves)."""
     fetched = source.fetch([p.query for p in plans], on_done)
     results = evaluate(plans, fetched, at, details=details)
+    by_key = {f.query.key: f for f in fetched}
     objectives = tuple(
-        ObjectiveReport.build(p.service, p.index, r, p.policy) for p, r in zip(plans, results, strict=True)
+        ObjectiveReport.build(
+            p.service, p.index, r, p.policy, notes=by_key[p.key].notes, error_kind=by_key[p.key].error_kind
+        )
+        for p, r in zip(plans, results, strict=True)
     )
     return Report(evaluated_at=at, objectives=objectives), fetched
 

@@ -11,6 +11,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from slokit.errors import ObjectiveErrorKind
 from slokit.spec.models import SLI
 
 FloatArray = npt.NDArray[np.float64]
@@ -72,6 +73,8 @@ class FetchedSeries:
     """A source's answer for one objective: arrays aligned to ``query.timestamps()``, NaN where no data.
 
     ``totals``, when the source can count whole windows, holds the events of ``query.windows``.
+    ``error_kind`` says what failed when ``error`` is set; ``notes`` are what a reader of the figures should
+    know (an absent bad counter counted as zero).
     """
 
     query: SeriesQuery
@@ -79,6 +82,8 @@ class FetchedSeries:
     error: str | None = None
     http_queries: int = 0
     totals: FetchedTotals | None = None
+    error_kind: ObjectiveErrorKind = "source"
+    notes: tuple[str, ...] = ()
 
 
 class Source(Protocol):

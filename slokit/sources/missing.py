@@ -115,10 +115,7 @@ def judge(
             if lookup.has_series(str(selector)):
                 continue
             if role == BAD:
-                notes.append(
-                    f"{expression.field} {selector} matches no series in the last {lookback}: counted as "
-                    "zero bad events (an error counter that never fired)"
-                )
+                notes.append(zero_note(expression, selector, lookup, lookback))
             else:
                 errors.append(absent(expression, selector, lookup, lookback))
     return Verdict("; ".join(errors) if errors else None, tuple(notes))
@@ -132,6 +129,12 @@ def absent(expression: Expression, selector: Selector, lookup: SeriesLookup, loo
         head = f"{expression.field} {selector} matches no series in the last {lookback}"
     hint = _hint(selector, lookup, expression.suffix)
     return f"{head} ({hint})" if hint else head
+
+
+def zero_note(expression: Expression, selector: Selector, lookup: SeriesLookup, lookback: str) -> str:
+    """What an absent bad counter means for the figures; the hint tells a typo from a counter at rest."""
+    head = absent(expression, selector, lookup, lookback)
+    return f"{head}: counted as zero bad events, as for an error counter that never fired"
 
 
 def _hint(selector: Selector, lookup: SeriesLookup, suffix: str) -> str:

@@ -37,9 +37,11 @@ from urllib3.exceptions import InsecureRequestWarning
 from urllib3.util.retry import Retry
 
 from slokit.durations import format_duration
+from slokit.errors import ObjectiveErrorKind
 from slokit.settings import REDACT, PrometheusSettings, compress_responses
-from slokit.sources import promql
-from slokit.sources.base import VALUE, FetchedSeries, FetchedTotals, FloatArray, SeriesQuery
+from slokit.sources import missing, promql
+from slokit.sources.base import GOOD, VALUE, FetchedSeries, FetchedTotals, FloatArray, SeriesQuery
+from slokit.sources.prometheus_index import RangeLookup
 
 MAX_POINTS = 11_000  # Prometheus refuses range queries returning more points per series
 # Past this many characters of PromQL the query goes in a POST form body: URLs of several kB are cut by
@@ -51,6 +53,18 @@ _STATUS = re.compile(r"^HTTP Status Code (\d+) \((.*)\)$", re.DOTALL)
 
 class QueryFailed(Exception):
     pass
+
+
+class QueryRefused(QueryFailed):
+    """The server refused an expression as malformed: a bad definition, not an outage of the source."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # the server's own words, e.g. "1:16: parse error: unclosed left parenthesis"
+
+
+class DefinitionMismatch(QueryFailed):
+    """The definition does not fit the server's data: a selector matching no series, no such bucket."""
 
 
 class PrometheusSource:
@@ -115,12 +129,35 @@ class PrometheusSource:
             le = self._resolve_le(query, counter) if query.sli.latency is not None else None
             expressions = promql.queries(query.sli, query.step, le)
             series = {role: self._range(query, role, expr, counter) for role, expr in expressions.items()}
+            notes = self._check_missing(query, series, counter)
             totals = None
             if query.windows and VALUE not in expressions:  # time slices are values, not event counts
                 totals = self._totals(query, tuple(expressions), le, counter)
         except QueryFailed as exc:
-            return FetchedSeries(query, error=REDACT(f"{query.key}: {exc}"), http_queries=counter[0])
-        return FetchedSeries(query, series=series, http_queries=counter[0], totals=totals)
+            kind: ObjectiveErrorKind = (
+                "malformed"
+                if isinstance(exc, QueryRefused)
+                else "definition"
+                if isinstance(exc, DefinitionMismatch)
+                else "source"
+            )
+            error = REDACT(f"{query.key}: {exc}")
+            return FetchedSeries(query, error=error, http_queries=counter[0], error_kind=kind)
+        return FetchedSeries(query, series=series, http_queries=counter[0], totals=totals, notes=notes)
+
+    def _check_missing(
+        self, query: SeriesQuery, series: dict[str, FloatArray], counter: list[int]
+    ) -> tuple[str, ...]:
+        """Look up the selectors of the roles that came back empty (see :mod:`slokit.sources.missing`);
+        a definition error raises, an absent bad counter gives a note. No request while all have data."""
+        empty = missing.empty_roles(series)
+        if not empty:
+            return ()
+        lookup = RangeLookup(self, query.start - query.step, query.end, counter)
+        verdict = missing.judge(_expressions(query), empty, lookup, _lookback(query))
+        if verdict.error is not None:
+            raise DefinitionMismatch(verdict.error)
+        return verdict.notes
 
     def _resolve_le(self, query: SeriesQuery, counter: list[int]) -> str:
         assert query.sli.latency is not None
@@ -132,11 +169,15 @@ class PrometheusSource:
             "end": _ts(query.end),
         }
         values = self._call(counter, lambda: self.client.get_label_values("le", params=params))
+        if not values:  # no bucket series at all: ask why, with suggestions
+            lookup = RangeLookup(self, query.start - query.step, query.end, counter)
+            wanted = _expressions(query)[GOOD]
+            raise DefinitionMismatch(missing.absent(wanted, wanted.selectors[0], lookup, _lookback(query)))
         le = promql.match_le(latency.threshold, [str(v) for v in values])
         if le is None:
             known = sorted((v for v in values if _is_number(v)), key=float)
             found = f"its buckets: {', '.join(known)}" if known else "no series matched"
-            raise QueryFailed(f"histogram {buckets} has no bucket le={latency.threshold:g} ({found})")
+            raise DefinitionMismatch(f"histogram {buckets} has no bucket le={latency.threshold:g} ({found})")
         return le
 
     def _range(self, query: SeriesQuery, role: str, expr: str, counter: list[int]) -> FloatArray:
@@ -149,7 +190,11 @@ class PrometheusSource:
         while chunk_start <= query.end:
             chunk_end = min(chunk_start + chunk, query.end)
             fetch = self._post_range if len(expr) > LONG_QUERY else self.client.custom_query_range
-            result = self._call(counter, partial(fetch, expr, chunk_start, chunk_end, step))
+            try:
+                result = self._call(counter, partial(fetch, expr, chunk_start, chunk_end, step))
+            except QueryRefused as exc:
+                message = f"the server refused the {role} query {expr} as malformed: {exc.reason}"
+                raise QueryRefused(message, exc.reason) from None
             if len(result) > 1:
                 hint = "" if role == VALUE else "; aggregate it with sum()"
                 raise QueryFailed(f"{role} query returned {len(result)} series, expected one{hint}: {expr}")
@@ -196,6 +241,10 @@ class PrometheusSource:
 
     def _post_form(self, endpoint: str, data: dict[str, Any]) -> Any:
         """A query API call with its parameters in a form body: long PromQL does not fit in a URL."""
+        return self._post_api(endpoint, data)["result"]
+
+    def _post_api(self, endpoint: str, data: dict[str, Any]) -> Any:
+        """The ``data`` of an API call with its parameters in a form body (format_query's is a string)."""
         response = self.session.post(
             f"{self.url}/api/v1/{endpoint}",
             data=data,
@@ -207,7 +256,7 @@ class PrometheusSource:
             raise PrometheusApiClientException(
                 f"HTTP Status Code {response.status_code} ({response.content!r})"
             )
-        return response.json()["data"]["result"]
+        return response.json()["data"]
 
     def _call(self, counter: list[int], request: Callable[[], Any]) -> Any:
         counter[0] += 1
@@ -216,6 +265,9 @@ class PrometheusSource:
         try:
             return request()
         except PrometheusApiClientException as exc:
+            reason = _parse_error(str(exc))
+            if reason is not None:
+                raise QueryRefused(_describe_http_error(str(exc)), reason) from None
             raise QueryFailed(_describe_http_error(str(exc))) from None
         except requests.exceptions.ConnectionError as exc:
             # After the last retry a read timeout arrives wrapped as a ConnectionError.
@@ -261,6 +313,33 @@ def _is_number(value: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def _expressions(query: SeriesQuery) -> dict[str, missing.Expression]:
+    latency = query.sli.latency
+    if latency is None:
+        return missing.expressions(query.sli)
+    bucket = promql.with_matcher(latency.histogram, "_bucket")
+    return missing.expressions(query.sli, bucket, promql.with_matcher(latency.histogram, "_count"))
+
+
+def _lookback(query: SeriesQuery) -> str:
+    """How far back the objective's queries read, as in ``33d5m``."""
+    return format_duration(query.end - query.start + query.step)
+
+
+# How servers say that an expression does not parse: Prometheus (and Thanos, Mimir, which share its parser)
+# with HTTP 400 "parse error"; VictoriaMetrics with HTTP 422 and its parser's words.
+_PARSE_ERRORS = {"400": ("parse error",), "422": ("unparsed data", "cannot parse", "error parsing regexp")}
+
+
+def _parse_error(message: str) -> str | None:
+    """The server's error text when it refused an expression as malformed; None for any other failure."""
+    match = _STATUS.match(message)
+    if match is None:
+        return None
+    text = _describe_http_error(message).partition(": ")[2]
+    return text if any(m in text for m in _PARSE_ERRORS.get(match.group(1), ())) else None
 
 
 def _describe_http_error(message: str) -> str:

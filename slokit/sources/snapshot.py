@@ -15,6 +15,10 @@ Format (JSON, gzip-compressed when the name ends in ``.gz``)::
                        "series": {"good": {"float64le": "<base64>"}, "total": {...}}},
             "error": null}}}
 
+An objective that failed has ``"error_kind"`` (``source``, ``definition`` or ``malformed``); one whose figures
+rest on something a reader should know has ``"notes"`` (an absent bad counter counted as zero). Both are left
+out otherwise, so that snapshots of healthy objectives read and compare as before.
+
 Each series is its values as little-endian IEEE 754 doubles, base64-encoded, NaN where the source had no
 data: exact, and about ten times faster to load than a JSON list of numbers (200 objectives x 30 days is
 3.8 million values). A plain JSON list (``null`` for no data) is read too, for hand-written fixtures.
@@ -42,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from slokit import __version__
-from slokit.errors import UsageError
+from slokit.errors import ObjectiveErrorKind, UsageError
 from slokit.fsutil import write_atomic
 from slokit.sources.base import FetchedSeries, FetchedTotals, FloatArray, SeriesQuery
 from slokit.timeparse import rfc3339
@@ -87,6 +91,10 @@ def _record(fetched: FetchedSeries) -> dict[str, Any]:
     if fetched.totals is not None:  # left out, not null: a snapshot without totals reads as before
         record["totals"] = _encode_totals(fetched.totals)
     record["error"] = fetched.error
+    if fetched.error is not None:
+        record["error_kind"] = fetched.error_kind
+    if fetched.notes:
+        record["notes"] = list(fetched.notes)
     return record
 
 
@@ -118,6 +126,13 @@ def _decode_totals(encoded: Any) -> FetchedTotals | None:
     return FetchedTotals(_parse_time(encoded["at"]), windows, series)
 
 
+def _error_kind(value: Any) -> ObjectiveErrorKind:
+    if value not in ("source", "definition", "malformed"):
+        raise ValueError(f"unknown error_kind {value!r}")
+    kind: ObjectiveErrorKind = value
+    return kind
+
+
 @dataclass(frozen=True)
 class _Recorded:
     fingerprint: str
@@ -127,6 +142,8 @@ class _Recorded:
     series: dict[str, FloatArray]
     error: str | None
     totals: FetchedTotals | None
+    error_kind: ObjectiveErrorKind
+    notes: tuple[str, ...]
 
 
 class SnapshotSource:
@@ -155,6 +172,8 @@ class SnapshotSource:
                     series={role: _decode(values) for role, values in item["series"].items()},
                     error=item.get("error"),
                     totals=_decode_totals(item.get("totals")),
+                    error_kind=_error_kind(item.get("error_kind", "source")),
+                    notes=tuple(str(note) for note in item.get("notes", ())),
                 )
                 for key, item in document["objectives"].items()
             }
@@ -184,7 +203,7 @@ class SnapshotSource:
                 query, error=f"{query.key}: SLI or step changed since snapshot {self.path} was recorded"
             )
         if recorded.error is not None:
-            return FetchedSeries(query, error=recorded.error)
+            return FetchedSeries(query, error=recorded.error, error_kind=recorded.error_kind)
         offset = (query.start - recorded.start).total_seconds() / recorded.step_seconds
         first = int(offset)
         if offset != first or first < 0 or first + query.points > recorded.points:
@@ -199,4 +218,4 @@ class SnapshotSource:
         totals = None
         if recorded.totals is not None and recorded.totals.at == query.end:
             totals = recorded.totals.select(query.windows)
-        return FetchedSeries(query, series=series, totals=totals)
+        return FetchedSeries(query, series=series, totals=totals, notes=recorded.notes)

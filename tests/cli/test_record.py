@@ -29,6 +29,9 @@ def serve(httpserver: HTTPServer, faulty: Callable[[Request], Response] | None =
 
     httpserver.expect_request("/api/v1/query_range").respond_with_handler(dispatch)
     httpserver.expect_request("/api/v1/query").respond_with_handler(window_totals(dispatch))
+    # The faulty objective's series exist and counted nothing (no_data), unlike a selector matching no series.
+    series = {"status": "success", "data": [{"__name__": "faulty_total"}]}
+    httpserver.expect_request("/api/v1/series").respond_with_json(series)
     return httpserver.url_for("/").rstrip("/")
 
 

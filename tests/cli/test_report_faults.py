@@ -126,6 +126,9 @@ def fake(httpserver: HTTPServer, tmp_path: Path) -> Iterator[Callable[[Handler],
 
         httpserver.expect_request("/api/v1/query_range").respond_with_handler(recorded(answer))
         httpserver.expect_request("/api/v1/query").respond_with_handler(recorded(window_totals(answer)))
+        # Asked only when a query came back empty: the faulty objective's series exist (empty is no_data).
+        exist = {"status": "success", "data": [{"__name__": "faulty_total"}]}
+        httpserver.expect_request("/api/v1/series").respond_with_json(exist)
         return seen
 
     yield install
@@ -198,12 +201,16 @@ def test_promql_error_names_the_objective_and_quotes_prometheus(
         )
     )
     code, document, err = report(url_of(httpserver), tmp_path, capsys)
-    assert code == 3
+    # A malformed query is a bad definition (exit 2), not a data source failure (issue 10, point 5).
+    assert code == 2
     faulty = by_name(document)["faulty"]
-    assert faulty["status"] == "error"
-    assert faulty["sli"] is None
-    assert faulty["error"] == f"shop/faulty: Prometheus answered HTTP 400: {error}"
-    assert f"error: shop/faulty: Prometheus answered HTTP 400: {error}" in err.splitlines()
+    assert (faulty["status"], faulty["error_kind"], faulty["sli"]) == ("error", "malformed", None)
+    message = (
+        'shop/faulty: the server refused the good query sum(increase(faulty_total{code="ok"}[5m])) as '
+        f"malformed: {error}"
+    )
+    assert faulty["error"] == message
+    assert f"error: {message}" in err.splitlines()
     assert_healthy(document)
     assert_clean(err + json.dumps(document))
 

@@ -111,8 +111,13 @@ def test_different_errors_stay_apart_and_a_single_one_names_its_objective(
         if "busy" in str(request.values):
             body = {"status": "error", "errorType": "unavailable", "error": "too many queries"}
             return Response(json.dumps(body), status=503, content_type="application/json")
-        body = {"status": "error", "errorType": "bad_data", "error": "1:5: parse error"}
-        return Response(json.dumps(body), status=400, content_type="application/json")
+        # Not a parse error: that would be a definition error (exit 2), not a source error.
+        body = {
+            "status": "error",
+            "errorType": "execution",
+            "error": "query processing would load too many samples",
+        }
+        return Response(json.dumps(body), status=422, content_type="application/json")
 
     httpserver.expect_request(re.compile("^/api/v1/")).respond_with_handler(dispatch)
     url = httpserver.url_for("/").rstrip("/")
@@ -120,5 +125,5 @@ def test_different_errors_stay_apart_and_a_single_one_names_its_objective(
     assert run(["report", "-f", "json", str(slo), "--at", AT, "--prometheus-url", url, *config]) == 3
     assert capsys.readouterr().err.splitlines() == [
         "error: 2 objectives: Prometheus answered HTTP 503: too many queries",
-        "error: shop/broken: Prometheus answered HTTP 400: 1:5: parse error",
+        "error: shop/broken: Prometheus answered HTTP 422: query processing would load too many samples",
     ]

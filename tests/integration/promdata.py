@@ -186,6 +186,7 @@ class Dataset:
     * ``payments``: ``app_ok_total`` and ``app_all_total``, 2 instances, one restart.
     * ``blackbox``: gauge ``probe_success`` (0/1), 2 instances, failing during ``OUTAGE``, for
       ``PROBE_EU_ONLY_FAILURE`` on one instance, and for a few random minutes.
+    * ``idle``: ``idle_requests_total``, one instance, scraped throughout and never incremented.
     """
 
     series: list[Series]
@@ -482,6 +483,17 @@ def generate(seed: int = SEED) -> Dataset:
             )
         )
 
+    # idle: a counter that exists but never counts (a queue nobody uses): its objectives have no data, and
+    # that is not a definition error (issue 10, point 4).
+    series.append(
+        _counter(
+            "idle_requests_total",
+            {"job": "idle", "instance": "idle-1:8080"},
+            np.zeros(N_SAMPLES, dtype=np.int64),
+            7.0,
+        )
+    )
+
     families = {
         "http_requests": ("counter", ("http_requests_total",)),
         "http_request_duration_seconds": (
@@ -495,6 +507,7 @@ def generate(seed: int = SEED) -> Dataset:
         "app_ok": ("counter", ("app_ok_total",)),
         "app_all": ("counter", ("app_all_total",)),
         "probe_success": ("gauge", ("probe_success",)),
+        "idle_requests": ("counter", ("idle_requests_total",)),
     }
     return Dataset(series, families)
 

@@ -114,8 +114,9 @@ def test_an_absent_bad_counter_counts_zero_with_a_note() -> None:
     assert got == Verdict(
         None,
         (
-            'bad selector http_requests_total{job="admin",code="503"} matches no series in the last 33d5m: '
-            "counted as zero bad events (an error counter that never fired)",
+            'bad selector http_requests_total{job="admin",code="503"} matches no series in the last 33d5m '
+            '(http_requests_total exists; did you mean code="500"?): counted as zero bad events, as for an '
+            "error counter that never fired",
         ),
     )
 

@@ -1,0 +1,106 @@
+"""The server's series index and parser, over the Prometheus source's client.
+
+- :class:`RangeLookup`: :class:`slokit.sources.missing.SeriesLookup` over one range, with
+  ``/api/v1/series`` (``limit=1``: whether a series exists is all that is asked; servers before Prometheus
+  2.49 ignore the limit) and ``/api/v1/label/<name>/values`` (the metric names for suggestions, a label's
+  values for a metric).
+- :class:`ServerCheck`: :class:`slokit.sources.verify.ExpressionServer` for ``slokit validate
+  --prometheus-url``: ``/api/v1/format_query`` parses an expression without evaluating it. A server without
+  that endpoint (VictoriaMetrics, Prometheus before 2.31) gets an instant query at a time long before any data
+  instead, which parses the expression and reads nothing.
+
+Requests go through the source's ``_call``: the same session, credentials, retries, error wording and
+request count as the queries of a report.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from slokit.sources.missing import SeriesLookup
+
+if TYPE_CHECKING:
+    from slokit.sources.prometheus import PrometheusSource
+
+# A time long before any sample (1970-01-01T00:00:01Z): an instant query there parses and reads nothing.
+_NO_DATA_TIME = "1"
+
+
+def _ts(moment: datetime) -> str:
+    return f"{moment.timestamp():.3f}"
+
+
+class RangeLookup:
+    """The series index between ``start`` and ``end``; implements ``SeriesLookup``."""
+
+    def __init__(self, source: PrometheusSource, start: datetime, end: datetime, counter: list[int]) -> None:
+        self.source, self.start, self.end, self.counter = source, start, end, counter
+        self._names: list[str] | None = None
+        self._found: dict[str, bool] = {}
+
+    def has_series(self, selector: str) -> bool:
+        if selector not in self._found:
+            client = self.source.client
+            params = {"match[]": selector, "limit": "1"}
+            found = self.source._call(self.counter, lambda: client.get_series(self.start, self.end, params))
+            self._found[selector] = bool(found)
+        return self._found[selector]
+
+    def metric_names(self) -> list[str]:
+        if self._names is None:
+            self._names = self._values("__name__", {})
+        return self._names
+
+    def label_values(self, label: str, selector: str) -> list[str]:
+        return self._values(label, {"match[]": selector})
+
+    def _values(self, label: str, params: dict[str, str]) -> list[str]:
+        params = {"start": _ts(self.start), "end": _ts(self.end), **params}
+        client = self.source.client
+        values: list[Any] = self.source._call(self.counter, lambda: client.get_label_values(label, params))
+        return [str(v) for v in values]
+
+
+class ServerCheck:
+    """Parse expressions and look up selectors on the server; implements ``ExpressionServer``."""
+
+    def __init__(self, source: PrometheusSource) -> None:
+        self.source = source
+        self.counter = [0]
+        self._format_query = True
+        self._lookups: dict[tuple[datetime, datetime], RangeLookup] = {}
+
+    def refusal(self, expression: str) -> str | None:
+        from slokit.sources.prometheus import QueryFailed, QueryRefused
+
+        try:
+            if self._format_query:
+                self.source._call(
+                    self.counter, lambda: self.source._post_api("format_query", {"query": expression})
+                )
+            else:
+                self._parse_by_query(expression)
+        except QueryRefused as exc:
+            return exc.reason
+        except QueryFailed as exc:
+            if not self._format_query or not _no_such_endpoint(str(exc)):
+                raise
+            self._format_query = False
+            return self.refusal(expression)
+        return None
+
+    def _parse_by_query(self, expression: str) -> None:
+        client = self.source.client
+        self.source._call(self.counter, lambda: client.custom_query(expression, {"time": _NO_DATA_TIME}))
+
+    def lookup(self, start: datetime, end: datetime) -> SeriesLookup:
+        key = (start, end)
+        if key not in self._lookups:
+            self._lookups[key] = RangeLookup(self.source, start, end, self.counter)
+        return self._lookups[key]
+
+
+def _no_such_endpoint(message: str) -> bool:
+    # Prometheus before 2.31 answers 404; VictoriaMetrics 400 "unsupported path requested".
+    return "HTTP 404" in message or "unsupported path" in message
