@@ -330,7 +330,10 @@ def _lookback(query: SeriesQuery) -> str:
 
 # How servers say that an expression does not parse: Prometheus (and Thanos, Mimir, which share its parser)
 # with HTTP 400 "parse error"; VictoriaMetrics with HTTP 422 and its parser's words.
-_PARSE_ERRORS = {"400": ("parse error",), "422": ("unparsed data", "cannot parse", "error parsing regexp")}
+_PARSE_ERRORS = {
+    "400": ("parse error",),
+    "422": ("unparsed data", "cannot parse", "unexpected token", "unknown func", "error parsing regexp"),
+}
 
 
 def _parse_error(message: str) -> str | None:
