@@ -136,15 +136,13 @@ def _instant(url: str, query: str, at: float = END_TS) -> float | None:
     return float(result[0]["value"][1]) if result else None
 
 
-def loaded_sample_counts(url: str) -> dict[str, float | None]:
+def loaded_sample_counts(url: str, start: int = START_TS, end: int = END_TS) -> dict[str, float | None]:
     """Samples stored per metric name over the whole data range, as the server reports them. One query
     per name: count_over_time drops the name, and across names the label sets would collide."""
-    r = requests.get(
-        url + "/api/v1/label/__name__/values", params={"start": START_TS, "end": END_TS}, timeout=30
-    )
+    r = requests.get(url + "/api/v1/label/__name__/values", params={"start": start, "end": end}, timeout=30)
     r.raise_for_status()
-    days = (END_TS - START_TS) // 86400 + 1
-    return {name: _instant(url, f"sum(count_over_time({name}[{days}d]))") for name in r.json()["data"]}
+    days = (end - start) // 86400 + 1
+    return {name: _instant(url, f"sum(count_over_time({name}[{days}d]))", end) for name in r.json()["data"]}
 
 
 def expected_sample_counts(data: Dataset) -> dict[str, float | None]:
@@ -156,22 +154,24 @@ def expected_sample_counts(data: Dataset) -> dict[str, float | None]:
 
 def _wait_loaded(server: Server, data: Dataset, timeout: float) -> None:
     expected = expected_sample_counts(data)
+    start = min(int(s.timestamps[0]) for s in data.series)
+    end = max(int(s.timestamps[-1]) for s in data.series)
     deadline = time.monotonic() + timeout
     got: dict[str, float | None] = {}
     while time.monotonic() < deadline:
-        got = loaded_sample_counts(server.url)
+        got = loaded_sample_counts(server.url, start, end)
         if got == expected:
             return
         time.sleep(0.2)
     pytest.fail(f"{server.name} does not hold the generated data: {got} != {expected}", pytrace=False)
 
 
-def start_prometheus(workdir: Path) -> Server:
-    """promtool-backfilled Prometheus serving the dataset read-only (it scrapes nothing)."""
+def start_prometheus(workdir: Path, data: Dataset | None = None, name: str = "prometheus") -> Server:
+    """promtool-backfilled Prometheus serving ``data`` (default: the dataset), read-only (no scrapes)."""
     prometheus = require_binary("prometheus", "prometheus")
     promtool = require_binary("promtool", "prometheus")
-    timings = TIMINGS.setdefault("prometheus", Timings())
-    data = dataset()
+    timings = TIMINGS.setdefault(name, Timings())
+    data = data or dataset()
     openmetrics = workdir / "data.om"
     with timings.phase("write openmetrics"):
         size = write_openmetrics_file(data, openmetrics)
@@ -216,18 +216,21 @@ def start_prometheus(workdir: Path) -> Server:
     with timings.phase("verify load"):
         _wait_loaded(server, data, timeout=10)
     print(
-        f"\n{TIMINGS['dataset'].report('dataset')}\n{timings.report('prometheus')} "
+        f"\n{TIMINGS.get('dataset', Timings()).report('dataset')}\n{timings.report(name)} "
         f"({len(data.series)} series, {data.n_samples} samples, openmetrics {size / 1e6:.0f} MB)",
         file=sys.stderr,
     )
     return server
 
 
-def start_victoriametrics(workdir: Path) -> Server:
-    """VictoriaMetrics loaded through ``/api/v1/import`` (JSON lines, one per series)."""
+def start_victoriametrics(
+    workdir: Path, data: Dataset | None = None, name: str = "victoriametrics"
+) -> Server:
+    """VictoriaMetrics loaded with ``data`` (default: the dataset) through ``/api/v1/import`` (JSON lines,
+    one per series)."""
     binary = require_binary("victoria-metrics", "victoria-metrics")
-    timings = TIMINGS.setdefault("victoriametrics", Timings())
-    data = dataset()
+    timings = TIMINGS.setdefault(name, Timings())
+    data = data or dataset()
     storage = workdir / "vmdata"
 
     def argv(port: int) -> list[str]:
@@ -253,5 +256,5 @@ def start_victoriametrics(workdir: Path) -> Server:
         requests.get(server.url + "/internal/force_flush", timeout=60).raise_for_status()
     with timings.phase("verify load"):
         _wait_loaded(server, data, timeout=30)
-    print(f"\n{timings.report('victoriametrics')}", file=sys.stderr)
+    print(f"\n{timings.report(name)}", file=sys.stderr)
     return server

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from slokit.sources.promql import match_le, queries, with_matcher
+from slokit.sources.promql import match_le, parse_window_label, queries, window_totals, with_matcher
 from slokit.spec.models import SLI
 
 FIVE = timedelta(minutes=5)
@@ -84,3 +84,55 @@ def test_match_le_compares_numbers_not_strings(
     threshold: float, values: list[str], expected: str | None
 ) -> None:
     assert match_le(threshold, values) == expected
+
+
+def test_window_totals_ask_every_role_over_every_window_in_one_query() -> None:
+    """Each window's own increase, labelled ``<role>/<seconds>`` so the parts survive ``or``."""
+    got = window_totals(sli({"ratio": {"bad": 'x{code="5xx"}', "total": "x"}}), [FIVE, timedelta(days=30)])
+    assert got == (
+        'label_replace(sum(increase(x{code="5xx"}[5m])), "slokit_window", "bad/300", "", "")'
+        ' or label_replace(sum(increase(x[5m])), "slokit_window", "total/300", "", "")'
+        ' or label_replace(sum(increase(x{code="5xx"}[30d])), "slokit_window", "bad/2592000", "", "")'
+        ' or label_replace(sum(increase(x[30d])), "slokit_window", "total/2592000", "", "")'
+    )
+
+
+def test_window_totals_put_the_window_into_custom_queries_and_calendar_lengths() -> None:
+    """A ``*_query`` gets the window for its placeholder; a calendar month so far is an odd length."""
+    so_far = timedelta(days=30, hours=20)
+    got = window_totals(
+        sli(
+            {
+                "ratio": {
+                    "good_query": "sum(increase(ok[{{ window }}]))",
+                    "total_query": "sum(increase(all[{{window}}]))",
+                }
+            }
+        ),
+        [so_far],
+    )
+    assert got == (
+        'label_replace(sum(increase(ok[30d20h])), "slokit_window", "good/2664000", "", "")'
+        ' or label_replace(sum(increase(all[30d20h])), "slokit_window", "total/2664000", "", "")'
+    )
+
+
+def test_window_totals_of_a_histogram_use_bucket_and_count() -> None:
+    got = window_totals(sli({"latency": {"histogram": 'h{job="s"}', "threshold": 1}}), [FIVE], le="1.0")
+    assert got == (
+        'label_replace(sum(increase(h_bucket{job="s",le="1.0"}[5m])), "slokit_window", "good/300", "", "")'
+        ' or label_replace(sum(increase(h_count{job="s"}[5m])), "slokit_window", "total/300", "", "")'
+    )
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("total/300", ("total", FIVE)),
+        ("good/2592000", ("good", timedelta(days=30))),
+        ("total", None),
+        ("/5", None),
+    ],
+)
+def test_parse_window_label(label: str, expected: tuple[str, timedelta] | None) -> None:
+    assert parse_window_label(label) == expected
