@@ -15,6 +15,7 @@ def record(
     paths: Sequence[Path], *, out: Path, at: str | None, allow_partial: bool, connection: Connection
 ) -> int:
     from slokit.fsutil import check_writable
+    from slokit.report.fmt import plural
     from slokit.sources.snapshot import write_snapshot
     from slokit.timeparse import rfc3339
 
@@ -31,6 +32,7 @@ def record(
         )
     write_snapshot(out, result.evaluated_at, fetched, {s.file: s.fingerprint for s in definitions.services})
     partial = f" ({failed} failed, replayed as errors)" if failed else ""
-    typer.echo(f"recorded {len(fetched)} objectives at {rfc3339(result.evaluated_at)} to {out}{partial}")
+    recorded = plural(len(fetched), "objective")
+    typer.echo(f"recorded {recorded} at {rfc3339(result.evaluated_at)} to {out}{partial}")
     echo_errors(result)
     return int(result.exit_code)
