@@ -62,7 +62,7 @@ from slokit.engine.results import (
     failed_result,
 )
 from slokit.engine.series import budget_series
-from slokit.engine.totals import TotalsTable
+from slokit.engine.totals import TotalsTable, WindowEvents
 from slokit.engine.windows import align_down, period_bounds, require_aware
 
 CHUNK_CELLS = 1 << 20
@@ -290,6 +290,7 @@ def _evaluate_block(
         remaining_events=remaining_events,
         allow=np.where(timeslices, 0.0, budget_ratio),
         hour_covered_ns=burn_coverage[timedelta(hours=1)][0],
+        hour_totals=None if totals is None else totals.window(timedelta(hours=1)),
     )
 
     incident_rows: list[tuple[Incident, ...]] = [()] * len(objectives)
@@ -524,14 +525,18 @@ def _exhaustion(
     remaining_events: FloatArray,
     allow: FloatArray,
     hour_covered_ns: IntArray,
+    hour_totals: WindowEvents | None,
 ) -> FloatArray:
     """Steps until the budget is spent (NaN: not within the window or the period), see ``forecast``.
 
-    New events arrive at the rates of the last hour's data, counted even before a full hour exists. A
-    calendar budget starts afresh with the next period: exhaustion after the period end never comes.
+    New events arrive at the rates of the last hour's data, counted even before a full hour exists (from
+    the window totals where the source counted the hour whole, as the 1h burn rate is). A calendar budget
+    starts afresh with the next period: exhaustion after the period end never comes.
     """
     hour_ago = to_ns(at - _EPOCH) - to_ns(timedelta(hours=1))
     recent_good, recent_bad = block.sums(block.first_step_after(hour_ago))
+    if hour_totals is not None:
+        recent_good, recent_bad = hour_totals.over(recent_good, recent_bad)
     return exhaustion_steps(
         block,
         remaining_events=remaining_events,

@@ -191,3 +191,19 @@ def test_totals_windows_are_the_objective_window_and_every_burn_and_tier_window(
     # A calendar period that starts at the evaluation time has nothing to count yet.
     start_of_december = AT.replace(month=12, day=1, hour=0)
     assert totals_windows(CalendarWindow("month", "UTC"), start_of_december) == tuple(BURN_WINDOWS.values())
+
+
+def test_the_forecast_takes_the_last_hour_from_the_totals(make_input: MakeInput) -> None:
+    """Arrivals come at the 1h burn rate the report shows: 20x from the totals, not the steps' 0.5x."""
+    good, total = steady(bad_per_step=0.5)
+    hour, month = timedelta(hours=1), timedelta(days=30)
+    window_totals = totals(
+        {hour: 12_000 - 240.0, month: 8_640_000 - 4_320.0}, {hour: 12_000.0, month: 8_640_000.0}
+    )
+    [steps_only] = evaluate([make_input(good, total)], AT)
+    [with_totals] = evaluate([make_input(good, total, window_totals=window_totals)], AT)
+    assert with_totals.burn_rates["1h"] == pytest.approx(20.0)
+    assert steps_only.time_to_exhaustion is None  # 0.5x never exhausts a rolling window
+    assert with_totals.time_to_exhaustion is not None
+    # Half the budget left, arriving at 20x while 0.5x leaves: about 0.5 * 30 d / 19.5.
+    assert with_totals.time_to_exhaustion.total_seconds() == pytest.approx(0.5 * 30 * 86400 / 19.5, rel=0.01)
