@@ -5,8 +5,11 @@ at burn rates of 14.4 and 6 and open tickets at 3 and 1. Taken as is on a 1-hour
 budget shares give factors of 0.02 to 0.0014: every bad event would page. So, as Pyrra does, both
 windows of each tier are scaled by ``W / 30d`` and the factor is kept:
 
-- windows are rounded to whole evaluation steps (the engine sums whole steps anyway), the short one
-  to at least one step and the long one to at least one step more than the short one;
+- each scaled window snaps to the nearest "round" duration (1m, 2m, 5m, 10m, 15m, 30m, 1h, 2h, 3h, 6h,
+  12h, 1d, 2d, 3d, 7d, ...; nearest on a log scale), so that alert names and rules read as durations
+  people use, and windows close to 30 days (a 28-day window, Pyrra's default) keep the workbook's own
+  windows; then to whole evaluation steps (the engine sums whole steps anyway), the short one to at
+  least one step and the long one to at least one step more than the short one;
 - the factor stays 14.4, 6, 3 or 1, so the tier's budget share is ``factor * long / W`` -- the
   workbook's 2 %, 5 %, 10 %, 10 % when rounding changed nothing, a little more or less otherwise;
 - a tier whose share reaches 100 % is left out: it could only fire once the whole budget is spent,
@@ -21,6 +24,7 @@ then follows the real length of the month, as it does for tiers written in the d
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from fractions import Fraction
 
@@ -50,15 +54,34 @@ def default_alert_tiers(window: Window, step: timedelta) -> tuple[AlertTier, ...
     scale = Fraction(length // _US, WORKBOOK_WINDOW // _US)
     tiers: list[AlertTier] = []
     for base in DEFAULT_ALERT_TIERS:
-        short = _whole_steps(base.short // _US * scale, step, minimum=1)
+        short = _whole_steps(_round(base.short // _US * scale), step, minimum=1)
         exact_long = base.long // _US * scale
-        long = _whole_steps(exact_long, step, minimum=short // step + 1)
+        long = _whole_steps(_round(exact_long), step, minimum=short // step + 1)
         # The same factor on the rounded long window: budget share = factor * long / W.
         budget = base.budget_percent * float((long // _US) / exact_long)
         if budget >= 100.0:
             continue
         tiers.append(AlertTier(base.severity, long, short, budget))
     return tuple(t for t in tiers if not _outdone(t, tiers))
+
+
+_M = 60_000_000  # a minute in microseconds
+ROUND_DURATIONS: tuple[int, ...] = tuple(
+    [m * _M for m in (1, 2, 5, 10, 15, 20, 30, 45)]
+    + [h * 60 * _M for h in (1, 2, 3, 4, 6, 8, 12, 18)]
+    + [d * 1440 * _M for d in (1, 2, 3, 4, 5, 7, 10, 14, 21, 28, 30, 45, 60, 90, 120, 180, 270, 365)]
+)
+
+
+def _round(exact: Fraction) -> Fraction:
+    """The round duration nearest to ``exact`` (microseconds) on a log scale, ties to the shorter one."""
+    if exact <= ROUND_DURATIONS[0]:
+        return Fraction(ROUND_DURATIONS[0])
+    for shorter, longer in itertools.pairwise(ROUND_DURATIONS):
+        if exact <= longer:
+            # Nearest on a log scale: compare exact^2 with the geometric mean's square, in integers.
+            return Fraction(longer if exact * exact > shorter * longer else shorter)
+    return exact  # beyond the table (windows over about 11 years are refused anyway): as scaled
 
 
 def _whole_steps(exact: Fraction, step: timedelta, minimum: int) -> timedelta:

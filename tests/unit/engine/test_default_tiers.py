@@ -1,8 +1,9 @@
 """Default alert tiers scaled to the window (issue 10, point 2).
 
 The workbook's 30-day table (1h/5m at 14.4x, 6h/30m at 6x, 1d/2h at 3x, 3d/6h at 1x) has each window
-multiplied by ``W / 30d`` and rounded to whole evaluation steps (1m under a day, 5m otherwise); the
-factor stays. The expected tables below are worked out by hand in the comments.
+multiplied by ``W / 30d``, snapped to the nearest round duration on a log scale (1m, 2m, 5m, 10m, 15m, 20m,
+30m, 45m, 1h, 2h, 3h, 4h, 6h, 8h, 12h, 18h, 1d, 2d, 3d, 4d, 5d, 7d, 10d, 14d, ...) and rounded to whole
+evaluation steps (1m under a day, 5m otherwise); the factor stays. The expected tables below are worked out by hand in the comments.
 """
 
 from __future__ import annotations
@@ -45,51 +46,53 @@ def table(
                 ("ticket", 3 * D, 6 * H, 1),
             ],
         ),
-        # 90 d: everything times 3, on the 5m grid already.
+        # 90 d: everything times 3; 90m lies above 85m (the log-scale midpoint of 1h and 2h) -> 2h, and 9d
+        # above 8.4d (of 7d and 10d) -> 10d.
         (
             90 * D,
             5 * M,
             [
                 ("page", 3 * H, 15 * M, 14.4),
-                ("page", 18 * H, 90 * M, 6),
+                ("page", 18 * H, 2 * H, 6),
                 ("ticket", 3 * D, 6 * H, 3),
-                ("ticket", 9 * D, 18 * H, 1),
+                ("ticket", 10 * D, 18 * H, 1),
             ],
         ),
-        # 28 d, times 14/15: 56m -> 55m, 4m40s -> 5m; 5h36m -> 5h35m, 28m -> 30m; 22h24m -> 22h25m,
-        # 1h52m -> 1h50m; 67h12m -> 67h10m, 5h36m -> 5h35m.
+        # 28 d, times 14/15: 56m -> 1h, 4m40s -> 5m; 5h36m -> 6h, 28m -> 30m; 22h24m -> 1d (above 20.8h,
+        # the midpoint of 18h and 1d), 1h52m -> 2h; 67h12m -> 3d, 5h36m -> 6h: the workbook's windows.
         (
             28 * D,
             5 * M,
             [
-                ("page", 55 * M, 5 * M, 14.4),
-                ("page", 5 * H + 35 * M, 30 * M, 6),
-                ("ticket", 22 * H + 25 * M, 110 * M, 3),
-                ("ticket", 67 * H + 10 * M, 5 * H + 35 * M, 1),
+                ("page", H, 5 * M, 14.4),
+                ("page", 6 * H, 30 * M, 6),
+                ("ticket", D, 2 * H, 3),
+                ("ticket", 3 * D, 6 * H, 1),
             ],
         ),
-        # 7 d, times 7/30: 14m -> 15m, 70s -> 5m (one step); 84m -> 85m, 7m -> 5m; 5h36m -> 5h35m,
-        # 28m -> 30m; 16h48m -> 16h50m, 84m -> 85m.
+        # 7 d, times 7/30: 14m -> 15m, 70s -> 1m -> 5m (one step); 84m -> 1h (under 85m), 7m -> 5m (under
+        # 7.07m); 5h36m -> 6h, 28m -> 30m; 16h48m -> 18h (above 14.7h), 84m -> 1h.
         (
             7 * D,
             5 * M,
             [
                 ("page", 15 * M, 5 * M, 14.4),
-                ("page", 85 * M, 5 * M, 6),
-                ("ticket", 5 * H + 35 * M, 30 * M, 3),
-                ("ticket", 16 * H + 50 * M, 85 * M, 1),
+                ("page", H, 5 * M, 6),
+                ("ticket", 6 * H, 30 * M, 3),
+                ("ticket", 18 * H, H, 1),
             ],
         ),
-        # 1 d, times 1/30, 5m steps: 2m and 12m both round to 10m (a step more than the 5m short window),
-        # so the 14.4x page tier has the 6x tier's windows and is left out (6x fires first); 48m -> 50m,
-        # 4m -> 5m; 2h24m -> 2h25m, 12m -> 10m.
+        # 1 d, times 1/30, 5m steps: 2m -> 2m -> 10m and 12m -> 10m (a step more than the 5m short
+        # window), so the 14.4x page tier has the 6x tier's windows and is left out (6x fires first);
+        # 48m -> 45m, 4m -> 5m; 2h24m -> 2h (under 2h27m), 12m -> 10m.
         (
             1 * D,
             5 * M,
-            [("page", 10 * M, 5 * M, 6), ("ticket", 50 * M, 5 * M, 3), ("ticket", 145 * M, 10 * M, 1)],
+            [("page", 10 * M, 5 * M, 6), ("ticket", 45 * M, 5 * M, 3), ("ticket", 2 * H, 10 * M, 1)],
         ),
-        # 1 h, times 1/720, 1m steps: 5s and 30s -> 2m, short windows -> 1m; 2m stays; 6m stays.
-        (1 * H, M, [("page", 2 * M, M, 6), ("ticket", 2 * M, M, 3), ("ticket", 6 * M, M, 1)]),
+        # 1 h, times 1/720, 1m steps: 5s and 30s -> 1m -> 2m (a step more than the short window), short
+        # windows -> 1m; 2m stays; 6m -> 5m (under 7.07m).
+        (1 * H, M, [("page", 2 * M, M, 6), ("ticket", 2 * M, M, 3), ("ticket", 5 * M, M, 1)]),
         # 5 m: every window is floored to 2m/1m; only the 1x tier spends under the whole budget there
         # (1 * 2m / 5m = 40 %; 3x would be 120 %).
         (5 * M, M, [("ticket", 2 * M, M, 1)]),
@@ -156,7 +159,7 @@ def test_a_1h_objective_with_a_few_bad_events_in_steady_traffic_does_not_page(ma
     assert [(a.severity, a.long_window, a.short_window, a.factor) for a in r.alerts] == [
         ("page", 2 * M, M, pytest.approx(6.0)),
         ("ticket", 2 * M, M, pytest.approx(3.0)),
-        ("ticket", 6 * M, M, pytest.approx(1.0)),
+        ("ticket", 5 * M, M, pytest.approx(1.0)),
     ]
     assert not any(a.firing for a in r.alerts)
     assert r.status == "ok"

@@ -54,10 +54,10 @@ def tiers_by_objective(path: Path) -> dict[str, list[tuple[str, timedelta, timed
 
 def test_default_tiers_are_scaled_to_each_objectives_window(tmp_path: Path) -> None:
     # The service's 1h window (1m steps) and a 30d override: 1h gets the scaled table (2m/1m at 6x is
-    # 20 % of the budget, 2m/1m at 3x 10 %, 6m/1m at 1x 10 %), 30d the workbook's own.
+    # 20 % of the budget, 2m/1m at 3x 10 %, 5m/1m at 1x 5/60 = 8.33 %), 30d the workbook's own.
     text = HEAD + "window: 1h\nobjectives:\n" + objective("fast") + objective("monthly", "30d")
     tiers = tiers_by_objective(write(tmp_path, text))
-    assert tiers["fast"] == [("page", 2 * M, M, 20.0), ("ticket", 2 * M, M, 10.0), ("ticket", 6 * M, M, 10.0)]
+    assert tiers["fast"] == [("page", 2 * M, M, 20.0), ("ticket", 2 * M, M, 10.0), ("ticket", 5 * M, M, round(100 / 12, 6))]
     assert tiers["monthly"] == [
         ("page", H, 5 * M, 2.0),
         ("page", 6 * H, 30 * M, 5.0),
@@ -75,9 +75,10 @@ def test_tiers_written_in_the_file_are_kept_and_the_other_severity_is_scaled(tmp
     )
     assert tiers_by_objective(write(tmp_path, text))["weekly"] == [
         ("page", 2 * H, 10 * M, 7.0),
-        # 1d and 3d times 7/30 on 5m steps: 5h35m/30m and 16h50m/1h25m, keeping 3x and 1x
-        ("ticket", 5 * H + 35 * M, 30 * M, pytest.approx(3 * 335 / 10080 * 100)),
-        ("ticket", 16 * H + 50 * M, 85 * M, pytest.approx(1 * 1010 / 10080 * 100)),
+        # 1d and 3d times 7/30 (5h36m/28m, 16h48m/1h24m) snapped to round durations: 6h/30m and 18h/1h,
+        # keeping 3x and 1x: 3 * 6h / 7d and 1 * 18h / 7d of the budget
+        ("ticket", 6 * H, 30 * M, pytest.approx(3 * 360 / 10080 * 100)),
+        ("ticket", 18 * H, H, pytest.approx(1 * 1080 / 10080 * 100)),
     ]
 
 
