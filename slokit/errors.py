@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     SOURCE = 3
     DELIVERY = 4
     INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug, not the user's input or a data source
+    OUTPUT = 74  # sysexits' EX_IOERR: an output file could not be written (a full disk, a size limit)
 
 
 # Why an objective could not be evaluated: its data source failed ("source"); its definition does not fit the
@@ -72,3 +73,13 @@ class SourceError(SlokitError):
 
 class DeliveryError(SlokitError):
     exit_code = ExitCode.DELIVERY
+
+
+class OutputError(SlokitError):
+    """Writing an output file failed part way (the disk filled up, a file size limit): not a bug, and not
+    the user's input either, so neither 70 nor 2."""
+
+    exit_code = ExitCode.OUTPUT
+
+    def __init__(self, path: object, reason: str, note: str = "") -> None:
+        super().__init__(f"{path}: not written ({reason}){'; ' + note if note else ''}")
