@@ -6,23 +6,44 @@ import re
 from datetime import timedelta
 
 _UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
-_DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+# ASCII digits only: Python's \d also matches other scripts' digits (Arabic-Indic, Devanagari).
+_DURATION = re.compile(r"(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
+# Nothing in a definition is longer than the longest window (400 days): a tier must fit in its window, a
+# slice is at most an hour. Checked on the integer before a timedelta is made, so `99999999999999d` is a
+# one-line error rather than an overflow.
+MAX_DURATION = timedelta(days=400)
 
 
-def parse_duration(text: str) -> timedelta:
-    """Parse ``30d``, ``1h30m``, ``90s`` (units largest first, like Prometheus); ValueError if not."""
-    match = _DURATION.match(text.strip())
+def parse_duration(
+    text: str, minimum: timedelta | None = None, maximum: timedelta = MAX_DURATION
+) -> timedelta:
+    """Parse ``30d``, ``1h30m``, ``90s`` (units largest first, like Prometheus); ValueError if not, or if
+    outside ``minimum`` (default: anything above 0) to ``maximum`` (default :data:`MAX_DURATION`)."""
+    match = _DURATION.fullmatch(text.strip())
     if not text.strip() or match is None or not any(match.groups()):
         raise ValueError(f"must be a duration like 5m, 1h or 30d (got {text!r})")
-    seconds = sum(int(g) * unit for g, unit in zip(match.groups(), _UNITS.values(), strict=True) if g)
+    groups = [g.lstrip("0") or "0" if g else "0" for g in match.groups()]
+    # Beyond 12 digits is out of range whatever the unit; int() of thousands of digits is itself refused.
+    seconds = sum(int(g[:13]) * unit for g, unit in zip(groups, _UNITS.values(), strict=True))
     if seconds == 0:
         raise ValueError(f"must be longer than 0 (got {text!r})")
+    low = int(minimum.total_seconds()) if minimum is not None else 1
+    high = int(maximum.total_seconds())
+    if max(len(g) for g in groups) > 12 or not low <= seconds <= high:
+        limits = (
+            f"between {_spell(low)} and {_spell(high)}" if minimum is not None else f"at most {_spell(high)}"
+        )
+        spelt = text.strip()
+        raise ValueError(f"must be {limits} (got {spelt if len(spelt) <= 24 else spelt[:20] + '...'})")
     return timedelta(seconds=seconds)
 
 
 def format_duration(value: timedelta) -> str:
     """The shortest Prometheus spelling of a duration: 2592000 s -> ``30d``, 5400 s -> ``1h30m``."""
-    seconds = int(value.total_seconds())
+    return _spell(int(value.total_seconds()))
+
+
+def _spell(seconds: int) -> str:
     if seconds <= 0:
         return "0s"
     parts = []

@@ -23,9 +23,7 @@ from slokit.report.model import ObjectiveReport, Report, Selection
 from slokit.sources.base import BAD, GOOD, TOTAL, VALUE, FetchedSeries, FloatArray, SeriesQuery, Source
 from slokit.spec.loader import Definitions, LoadedService
 from slokit.spec.models import SEVERITIES, CalendarWindow, Objective
-
-DEFAULT_STEP = timedelta(minutes=5)
-FINE_STEP = timedelta(minutes=1)
+from slokit.spec.steps import DEFAULT_STEP, evaluation_step
 
 
 @dataclass(frozen=True)
@@ -69,9 +67,8 @@ def _tiers(service: LoadedService, window: engine.Window, step: timedelta) -> tu
 
 
 def step_for(objective: Objective, window: engine.Window, at: datetime) -> timedelta:
-    if objective.sli.timeslices is not None:
-        return objective.sli.timeslices.slice
-    return FINE_STEP if engine.window_length(window, at) < timedelta(days=1) else DEFAULT_STEP
+    slice_length = objective.sli.timeslices.slice if objective.sli.timeslices is not None else None
+    return evaluation_step(engine.window_length(window, at), slice_length)
 
 
 def plan(definitions: Definitions, at: datetime, selection: Selection | None = None) -> list[Planned]:

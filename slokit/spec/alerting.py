@@ -1,10 +1,12 @@
-"""Alert tiers written in a definition, held against the windows they watch.
+"""Alert tiers and time slices written in a definition, held against the windows they watch.
 
 A service's tiers apply to every objective of the service, each on its own window. A tier whose long
 window is longer than an objective's window reads events from before the window began (a 3d tier on a 1h
 objective), and a page tier whose factor is below 1 pages while the budget would last longer than the
 window: both are refused, at the tier's field, naming the window (the service's, or the objective's own
 ``window:`` that it exceeds). Tiers left to their defaults are scaled to each window and need no check.
+A tier's short window must also hold at least one evaluation step (:mod:`slokit.spec.steps`) of every
+objective, and a time slice must fit in its objective's window: nothing shorter than a step can be measured.
 
 The file's raw data is read, not the validated model, so these problems are reported in the same run as
 the schema errors: values that are not valid on their own (a bad duration, a negative budget) are skipped,
@@ -20,7 +22,8 @@ from typing import Any
 
 from slokit.durations import format_duration, parse_duration
 from slokit.errors import Problem
-from slokit.spec.models import MAX_WINDOW, MIN_WINDOW, SEVERITIES
+from slokit.spec.models import MAX_SLICE, MAX_WINDOW, MIN_SLICE, MIN_WINDOW, SEVERITIES
+from slokit.spec.steps import evaluation_step
 from slokit.spec.yamlsafe import Document, format_path
 
 DEFAULT_WINDOW = timedelta(days=30)
@@ -41,6 +44,7 @@ def tier_window_problems(file: str, doc: Document) -> list[Problem]:
     if not isinstance(alerting, dict):
         return []
     watched = _watched(data, doc)
+    coarsest = max(_steps(data), default=None, key=lambda step: step.length)
     problems: list[Problem] = []
     for severity in SEVERITIES:
         tiers = alerting.get(severity)
@@ -48,7 +52,77 @@ def tier_window_problems(file: str, doc: Document) -> list[Problem]:
             if isinstance(tier, dict):
                 path = ("alerting", severity, index)
                 problems.extend(_tier_problems(file, doc, path, severity, tier, watched))
+                short = _duration(tier.get("short"))
+                if coarsest is not None and short is not None and short < coarsest.length:
+                    step = format_duration(coarsest.length)
+                    problems.append(
+                        Problem(
+                            file,
+                            doc.line_of((*path, "short")),
+                            format_path((*path, "short")),
+                            f"{format_duration(short)} is shorter than one evaluation step of "
+                            f"{coarsest.name} ({step}): make it {step} or longer",
+                        )
+                    )
     return problems
+
+
+def slice_window_problems(file: str, doc: Document) -> list[Problem]:
+    """A time slice longer than its objective's window: the window would not hold one whole slice."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    objectives = data.get("objectives")
+    problems: list[Problem] = []
+    for index, item in enumerate(objectives if isinstance(objectives, list) else []):
+        window = _window_of(data, item)
+        if window is None:
+            continue
+        path = ("objectives", index, "sli", "timeslices", "slice")
+        length = _slice_of(item)
+        if length is not None and length > window.length:
+            problems.append(
+                Problem(
+                    file,
+                    doc.line_of(path),
+                    format_path(path),
+                    f"{format_duration(length)} is longer than {window.name}: "
+                    "a window must hold whole slices",
+                )
+            )
+    return problems
+
+
+def _window_of(data: dict[str, Any], item: Any) -> _Watched | None:
+    """The window an objective is evaluated on, if it is valid on its own."""
+    if not isinstance(item, dict):
+        return None
+    raw = item.get("window")
+    whose = "the objective's window"
+    if raw is None:
+        raw, whose = data.get("window", "30d"), "the service's window"
+    length = _length(raw)
+    return _Watched(length, f"{whose} ({_spelt(raw)})") if length is not None else None
+
+
+def _slice_of(item: dict[str, Any]) -> timedelta | None:
+    """The slice length of a time-slice objective (default 1m); None for other SLIs or a bad slice."""
+    sli = item.get("sli")
+    timeslices = sli.get("timeslices") if isinstance(sli, dict) else None
+    if not isinstance(timeslices, dict):
+        return None
+    length = _duration(timeslices.get("slice", "1m"))
+    return length if length is not None and MIN_SLICE <= length <= MAX_SLICE else None
+
+
+def _steps(data: dict[str, Any]) -> list[_Watched]:
+    """The evaluation step of each objective, named by its objective."""
+    objectives = data.get("objectives")
+    out = []
+    for index, item in enumerate(objectives if isinstance(objectives, list) else []):
+        window = _window_of(data, item)
+        if window is not None:
+            name = item["name"] if isinstance(item.get("name"), str) else f"objectives[{index}]"
+            out.append(_Watched(evaluation_step(window.length, _slice_of(item)), f"objective '{name}'"))
+    return out
 
 
 def _watched(data: dict[str, Any], doc: Document) -> list[_Watched]:

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from slokit.errors import DefinitionError, Problem, UsageError
-from slokit.spec.alerting import tier_window_problems
+from slokit.spec.alerting import slice_window_problems, tier_window_problems
 from slokit.spec.checks import Outline, cross_checks, outline
 from slokit.spec.models import Objective, ServiceSpec
 from slokit.spec.yamlsafe import Document, Path, YamlProblem, format_path, load_document
@@ -133,7 +133,8 @@ def load_file(path: FsPath) -> LoadedFile:
         message = f"must be a mapping with apiVersion, service and objectives (got {got})"
         return LoadedFile(None, [Problem(name, doc.line_of(()), "", message)])
     sketch = outline(name, doc)
-    tiers = tier_window_problems(name, doc)  # read from the raw data: reported beside schema errors
+    # Read from the raw data: reported beside schema errors.
+    tiers = tier_window_problems(name, doc) + slice_window_problems(name, doc)
     try:
         spec = ServiceSpec.model_validate(doc.data)
     except ValidationError as exc:

@@ -8,7 +8,9 @@ field. Percentages stay percentages here (``target: 99.9``); the engine adapter 
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -26,7 +28,7 @@ from pydantic import (
 )
 
 from slokit import mailbox
-from slokit.durations import format_duration, parse_duration
+from slokit.durations import MAX_DURATION, format_duration, parse_duration
 from slokit.spec import expressions
 
 API_VERSION = "slokit/v1"
@@ -39,7 +41,9 @@ _LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _LABEL_CHAR = re.compile(r"[A-Za-z0-9_]")
 _COMPARISON = re.compile(r"^\s*(<=|>=|==|!=|<|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 MIN_WINDOW = timedelta(minutes=5)
-MAX_WINDOW = timedelta(days=400)
+MAX_WINDOW = MAX_DURATION
+MIN_SLICE = timedelta(seconds=10)
+MAX_SLICE = timedelta(hours=1)
 
 
 def _number(value: Any) -> Any:
@@ -47,20 +51,47 @@ def _number(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float):
         got = "null" if value is None else str(value).lower() if isinstance(value, bool) else repr(value)
         raise ValueError(f"must be a number (got {got})")
+    if not _finite(value):
+        # .nan compares false with everything, so it would pass every range check after this one.
+        raise ValueError(f"must be a finite number (got {_spelt_number(value)})")
     return value
 
 
-def _duration(value: Any) -> timedelta:
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond the float range
+        return False
+
+
+def _spelt_number(value: int | float) -> str:
+    """As YAML spells it: ``.nan``, ``.inf``, ``-.inf``; a long integer cut short."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ".inf" if value > 0 else "-.inf"
+    text = str(value)
+    return text if len(text) <= 20 else f"{text[:17]}... ({len(text)} digits)"
+
+
+def _duration(value: Any, minimum: timedelta | None = None, maximum: timedelta = MAX_DURATION) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if not isinstance(value, str):
         raise ValueError(f"must be a duration like 5m, 1h or 30d (got {value!r})")
-    return parse_duration(value)
+    return parse_duration(value, minimum, maximum)
+
+
+def _window_duration(value: Any) -> timedelta:
+    return _duration(value, MIN_WINDOW, MAX_WINDOW)
+
+
+def _slice_duration(value: Any) -> timedelta:
+    return _duration(value, MIN_SLICE, MAX_SLICE)
 
 
 def _window_length(value: timedelta) -> timedelta:
     if not MIN_WINDOW <= value <= MAX_WINDOW:
-        raise ValueError(f"must be between 5m and 400d (got {format_duration(value)})")
+        limits = f"{format_duration(MIN_WINDOW)} and {format_duration(MAX_WINDOW)}"
+        raise ValueError(f"must be between {limits} (got {format_duration(value)})")
     return value
 
 
@@ -69,7 +100,18 @@ LABEL_NAME_RULE = "ASCII letters (a-z, A-Z), digits and '_', not starting with a
 
 
 def is_name(value: Any) -> bool:
-    return isinstance(value, str) and _NAME.match(value) is not None
+    # fullmatch: with match, "$" also matches before a trailing newline, and "api\n" would pass.
+    return isinstance(value, str) and _NAME.fullmatch(value) is not None
+
+
+# Control characters (C0, DEL, C1 such as U+0085 NEL) and Unicode line and paragraph separators
+# (U+2028, U+2029): each breaks a line in some reader of the value (mail headers, OpenMetrics, terminals).
+_BREAKING = {"Cc", "Zl", "Zp", "Cs"}
+
+
+def one_line(value: str) -> bool:
+    """True when ``value`` holds no control character or line break of any kind."""
+    return not any(unicodedata.category(c) in _BREAKING for c in value)
 
 
 def _not_allowed(value: str, allowed: re.Pattern[str]) -> str:
@@ -116,7 +158,7 @@ def _target(value: float) -> float:
 
 Number = Annotated[float, BeforeValidator(_number)]
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
-WindowDuration = Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_window_length)]
+WindowDuration = Annotated[timedelta, BeforeValidator(_window_duration), AfterValidator(_window_length)]
 Name = Annotated[str, AfterValidator(_name)]
 NonEmpty = Annotated[str, Field(min_length=1)]
 Selector = Annotated[str, AfterValidator(expressions.selector)]
@@ -147,9 +189,16 @@ def _team(value: str) -> str:
     # A team name reaches email subjects and file names: any script is fine, a line break is not.
     if not value.strip():
         raise ValueError("must not be empty")
-    if re.search(r"[\x00-\x1f\x7f]", value):
+    if not one_line(value):
         raise ValueError(f"must be one line of text without control characters (got {value!r})")
     return value.strip()
+
+
+def _label_value(value: str) -> str:
+    # Label values go into OpenMetrics lines and HTTP exposition: a line break would split a sample.
+    if not one_line(value):
+        raise ValueError(f"must be one line of text without control characters (got {value!r})")
+    return value
 
 
 Address = Annotated[str, AfterValidator(_address)]
@@ -244,15 +293,17 @@ class Comparison(Spec):
     """``>= 1``: the operator and the threshold of a time-slice comparison."""
 
     op: Literal["<", "<=", ">", ">=", "==", "!="]
-    value: float
+    value: Number
 
     @model_validator(mode="before")
     @classmethod
     def _parse(cls, data: Any) -> Any:
         if isinstance(data, str):
-            match = _COMPARISON.match(data)
+            match = _COMPARISON.fullmatch(data)
             if match is None:
                 raise ValueError(f"must be a comparison like '>= 1' or '< 0.5' (got {data!r})")
+            if not math.isfinite(float(match.group(2))):  # '>= 1e999' reads as infinity
+                raise ValueError(f"must compare with a finite number (got {data!r})")
             return {"op": match.group(1), "value": float(match.group(2))}
         if isinstance(data, dict):
             return data
@@ -263,15 +314,16 @@ class Comparison(Spec):
 
 
 def _slice_length(value: timedelta) -> timedelta:
-    if not timedelta(seconds=10) <= value <= timedelta(hours=1):
-        raise ValueError(f"must be between 10s and 1h (got {format_duration(value)})")
+    if not MIN_SLICE <= value <= MAX_SLICE:
+        limits = f"{format_duration(MIN_SLICE)} and {format_duration(MAX_SLICE)}"
+        raise ValueError(f"must be between {limits} (got {format_duration(value)})")
     return value
 
 
 class TimeslicesSLI(Spec):
     query: Annotated[str, AfterValidator(expressions.slice_query)]
     good: Comparison
-    slice: Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_slice_length)] = timedelta(
+    slice: Annotated[timedelta, BeforeValidator(_slice_duration), AfterValidator(_slice_length)] = timedelta(
         minutes=1
     )
 
@@ -367,7 +419,7 @@ def _label_values(value: Any) -> Any:
 
 def _label_names(value: dict[str, str]) -> dict[str, str]:
     for key in value:
-        if not _LABEL_NAME.match(key):
+        if not _LABEL_NAME.fullmatch(key):
             bad = _not_allowed(key, _LABEL_CHAR)
             why = f"{bad} not allowed" if bad else "starts with a digit" if key else "empty"
             raise ValueError(f"label name must be {LABEL_NAME_RULE} (got {key!r}: {why})")
@@ -380,9 +432,11 @@ class ServiceSpec(Spec):
     description: str = ""
     owners: Owners
     window: Window = timedelta(days=30)
-    labels: Annotated[dict[str, str], BeforeValidator(_label_values), AfterValidator(_label_names)] = Field(
-        default_factory=dict
-    )
+    labels: Annotated[
+        dict[str, Annotated[str, AfterValidator(_label_value)]],
+        BeforeValidator(_label_values),
+        AfterValidator(_label_names),
+    ] = Field(default_factory=dict)
     objectives: Annotated[list[Objective], Field(min_length=1)]
     policy: Policy = Policy()
     alerting: Alerting = Alerting()

@@ -44,6 +44,8 @@ ADDRESS = {
     "pattern": r"^(?:[^<>]*<)?[^<>@\s]+@[^<>@\s]+>?$",
     "description": "An email address, optionally with a name: ops@corp.local, Ann Lee <al@corp.local>.",
 }
+# Control characters (C0, DEL, C1) and the Unicode line and paragraph separators: models.one_line.
+ONE_LINE = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$"
 WINDOW_PLACEHOLDER = r"\{\{\s*window\s*\}\}"
 
 # What the validator functions of the models enforce, in schema words (keyed by the function).
@@ -57,7 +59,7 @@ _AFTER: dict[Callable[..., Any], JsonSchemaValue] = {
     },
     models._percent: {"minimum": 0, "maximum": 100},
     models._positive_percent: {"exclusiveMinimum": 0, "maximum": 100},
-    models._team: {"minLength": 1, "pattern": r"^[^\u0000-\u001f\u007f]+$"},
+    models._team: {"minLength": 1, "pattern": ONE_LINE},
     models._label_names: {"propertyNames": {"pattern": models._LABEL_NAME.pattern}},
     models._address: ADDRESS,
     models._window_length: {"description": "A rolling window, 5m to 400d: 30d, 28d, 1h30m."},
@@ -97,7 +99,8 @@ class _Generator(GenerateJsonSchema):
         if function is models._one_or_list:
             return {"oneOf": [json_schema["items"], json_schema]}
         if function is models._label_values:
-            return {**json_schema, "additionalProperties": {"type": ["string", "number"]}}
+            values = {"type": ["string", "number"], "pattern": ONE_LINE}
+            return {**json_schema, "additionalProperties": values}
         return json_schema
 
     def encode_default(self, dft: Any) -> Any:

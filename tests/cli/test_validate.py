@@ -20,6 +20,7 @@ from slokit.cli import run
 
 REPO = Path(__file__).resolve().parents[2]
 MALFORMED = "tests/unit/spec/malformed"
+ONE_LINE = "must be one line of text without control characters"
 NAME_RULE = "1-63 ASCII letters (a-z, A-Z), digits, '-', '_' or '.', starting with a letter or digit"
 
 # case name -> expected stderr lines, each without the leading "FILE:" (added by the test).
@@ -207,6 +208,58 @@ CASES: dict[str, list[str]] = {
         "33: alerting.ticket[1].long: 8d is longer than the window of objective 'availability-weekly' "
         "(calendar week, at least 7d, line 25): a tier must fit in the window it watches (leave out "
         "alerting.ticket for tiers scaled to each window)",
+    ],
+    # Numbers that are not numbers (issue 11): NaN passes every range check, infinity overflows the engine.
+    "target_nan": ["10: objectives[0].target: must be a finite number (got .nan)"],
+    "target_infinite": ["10: objectives[0].target: must be a finite number (got -.inf)"],
+    "latency_threshold_infinite": [
+        "14: objectives[0].sli.latency.threshold: must be a finite number (got .inf)",
+    ],
+    "timeslices_compare_nan": [
+        "14: objectives[0].sli.timeslices.good.value: must be a finite number (got .nan)",
+    ],
+    "timeslices_compare_infinite": [
+        "14: objectives[0].sli.timeslices.good: must compare with a finite number (got '< 1e999')",
+    ],
+    "timeslices_compare_boolean": [
+        "14: objectives[0].sli.timeslices.good.value: must be a number (got true)"
+    ],
+    "timeslices_compare_quoted": ["14: objectives[0].sli.timeslices.good.value: must be a number (got '1')"],
+    "timeslices_slice_longer_than_window": [
+        "15: objectives[0].sli.timeslices.slice: 1h is longer than the objective's window (30m): "
+        "a window must hold whole slices",
+    ],
+    # Durations: at most 400d anywhere (refused before they overflow), tiers at least one evaluation step.
+    "window_out_of_range": ["15: window: must be between 5m and 400d (got 99999999999999d)"],
+    "alert_long_out_of_range": ["17: alerting.ticket[0].long: must be at most 400d (got 1000000d)"],
+    "alert_short_under_one_step": [
+        "17: alerting.page[0].short: 30s is shorter than one evaluation step of objective 'availability' "
+        "(5m): make it 5m or longer",
+        "18: alerting.page[1].short: 4m is shorter than one evaluation step of objective 'availability' "
+        "(5m): make it 5m or longer",
+    ],
+    # Names, teams and labels are one line: no control character, no line break of any kind.
+    "owner_team_blank": ["6: owners.application.team: must not be empty"],
+    "owner_team_line_separators": [
+        f"5: owners.operational.team: {ONE_LINE} (got 'platform\\x85ops\\r')",
+        f"6: owners.application.team: {ONE_LINE} (got 'checkout\\u2028dev')",
+    ],
+    "owner_team_escape_and_nul": [
+        f"5: owners.operational.team: {ONE_LINE} (got '\\x1b[31mplatform-ops')",
+        f"6: owners.application.team: {ONE_LINE} (got 'checkout\\x00dev')",
+    ],
+    "name_trailing_newline": [
+        f"8: objectives[0].name: must be {NAME_RULE} (got 'availability\\n': '\\n' not allowed)",
+    ],
+    "labels_name_trailing_newline": [
+        "15: labels: label name must be ASCII letters (a-z, A-Z), digits and '_', not starting with a digit "
+        "(got 'tier\\n': '\\n' not allowed)",
+    ],
+    "labels_value_control_characters": [
+        f"16: labels.tier: {ONE_LINE} (got 'web\\nfrontend')",
+        f"17: labels.zone: {ONE_LINE} (got 'eu\\u2028west')",
+        f"18: labels.color: {ONE_LINE} (got '\\x1b[31mred')",
+        f"19: labels.nul: {ONE_LINE} (got 'a\\x00b')",
     ],
     # Several problems in one file: all of them, in line order, not only the first.
     "several_errors": [

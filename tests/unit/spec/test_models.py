@@ -276,13 +276,13 @@ def test_alerting_custom_tiers(tmp_path: Path) -> None:
     extra = """\
 alerting:
   page:
-    - {long: 30m, short: 2m, budget: 1.5}
+    - {long: 30m, short: 5m, budget: 1.5}
   ticket:
     - {long: 2d, short: 4h, budget: 15}
     - {long: 7d, short: 12h, budget: 25}
 """
     alerting = with_sli(tmp_path, RATIO, extra).alerting
-    assert _tiers(alerting.page) == [(30 * M, 2 * M, 1.5)]
+    assert _tiers(alerting.page) == [(30 * M, 5 * M, 1.5)]
     assert _tiers(alerting.ticket) == [(2 * D, 4 * H, 15.0), (7 * D, 12 * H, 25.0)]
 
 
