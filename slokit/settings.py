@@ -1,8 +1,10 @@
 """Connection settings for the data source: CLI options over environment variables over ``slokit.yaml``.
 
-Secrets (bearer token, basic-auth password) come from the environment only, never from files or options,
-so they do not end up in shell history, CI logs or the repository. :class:`Redactor` scrubs them, and any
-``user:password@`` in a URL, from every line slokit prints.
+Secrets (bearer token, basic-auth password, SMTP password) come from the environment only, never from files
+or options, so they do not end up in shell history, CI logs or the repository. They are read with surrounding
+whitespace stripped (a Kubernetes secret often ends in a newline) and registered with :data:`REDACT`, which
+scrubs them in every form (see :mod:`slokit.redact`), and any ``user:password@`` in a URL, from every line
+slokit prints and every file it writes.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from slokit.errors import UsageError
+from slokit.redact import MASK, Redactor, excerpt, redact_url
+
+__all__ = ["REDACT", "Redactor", "excerpt", "redact_url"]
 
 ENV_PREFIX = "SLOKIT_"
 CONFIG_FILE = "slokit.yaml"
-_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
 
 
 @dataclass(frozen=True)
@@ -45,35 +49,47 @@ class PrometheusSettings:
         return tuple(s for s in (self.token, self.password) if s)
 
 
-def redact_url(url: str) -> str:
-    """``https://user:pw@host/`` -> ``https://***@host/``."""
-    return _USERINFO.sub(r"\g<scheme>***@", url)
-
-
-@dataclass
-class Redactor:
-    """Removes known secret values and URL credentials from text before it is shown anywhere."""
-
-    secrets: set[str] = field(default_factory=set)
-
-    def add(self, *values: str | None) -> None:
-        self.secrets.update(v for v in values if v and len(v) >= 3)
-
-    def __call__(self, text: str) -> str:
-        text = redact_url(text)
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
-
-
 REDACT = Redactor()
+
+# Header names whose values are credentials (an API key, a session cookie): redacted like the token.
+_SECRET_HEADER = re.compile(r"authorization|cookie|token|secret|passw|api-?key|auth|session", re.IGNORECASE)
+
+
+def _secret_env(env: Mapping[str, str], name: str) -> str | None:
+    """A credential from the environment, without the newline or spaces a secret store may add."""
+    value = (env.get(name) or "").strip()
+    return value or None
+
+
+def _check_sendable(name: str, value: str | None, charset: str, carrier: str) -> None:
+    """Refuse, without showing it, a value that ``carrier`` cannot carry: it would fail deep in the HTTP or
+    SMTP library (UnicodeEncodeError), or split a header (a line break)."""
+    if value is None:
+        return
+    for position, char in enumerate(value, start=1):
+        if not char.isprintable() and char != " ":
+            problem = "a control character or line break"
+        else:
+            try:
+                char.encode(charset)
+            except UnicodeEncodeError:
+                problem = f"not {'ASCII' if charset == 'ascii' else 'Latin-1'}"
+            else:
+                continue
+        raise UsageError(
+            f"{name}: character {position} of {len(value)} is {problem}, which {carrier} cannot carry"
+        )
 
 
 def parse_header(raw: str) -> tuple[str, str]:
     name, sep, value = raw.partition(":")
     if not sep or not name.strip() or not re.fullmatch(r"[A-Za-z0-9-]+", name.strip()):
-        raise UsageError(f"--header must look like 'Name: value' (got {raw!r})")
-    return name.strip(), value.strip()
+        raise UsageError(f"--header must look like 'Name: value' (got {REDACT(raw)!r})")
+    name, value = name.strip(), value.strip()
+    if _SECRET_HEADER.search(name):
+        REDACT.add(value)
+    _check_sendable(f"header {name}", value, "latin-1", "an HTTP header")
+    return name, value
 
 
 _TRUE = ("1", "true", "yes", "on")
@@ -170,14 +186,50 @@ def _from_file(path: Path) -> dict[str, Any]:
 _NOT_BASE = ("/api/v1/query_range", "/api/v1/query", "/api/v1", "/graph", "/query")
 
 
+def _userinfo(url: str) -> tuple[int, int] | None:
+    """Where ``user:password`` is in ``url``: from ``://`` to the last ``@``, even when an unencoded ``/``,
+    ``?`` or ``#`` in a password puts that ``@`` where a URL parser sees a path."""
+    scheme_end = url.find("://")
+    at = url.rfind("@")
+    return (scheme_end + 3, at) if 0 <= scheme_end < at else None
+
+
+def _mask_userinfo(url: str) -> str:
+    found = _userinfo(url)
+    return url if found is None else url[: found[0]] + MASK + url[found[1] :]
+
+
+def _register_url_credentials(url: str) -> None:
+    """The credentials in the URL, as written and as requests sends them (decoded, in Basic auth)."""
+    found = _userinfo(url)
+    if found is None:
+        return
+    user, colon, password = url[found[0] : found[1]].partition(":")
+    if not colon:  # http://TOKEN@host: some proxies take a token as the user name
+        REDACT.add(user, unquote(user))
+    REDACT.add(password, unquote(password))
+    REDACT.add_credentials(unquote(user), unquote(password))
+
+
 def _check_url(url: str) -> None:
+    found = _userinfo(url)
+    if found is not None:
+        if any(c in url[found[0] : found[1]] for c in "/?#"):
+            raise UsageError(
+                f"Prometheus URL {_mask_userinfo(url)!r} is not valid: its user:password part has a '/', '?' "
+                "or '#', which must be percent-encoded (%2F, %3F, %23); or set SLOKIT_PROMETHEUS_USER and "
+                "SLOKIT_PROMETHEUS_PASSWORD instead"
+            )
+        user, _, password = url[found[0] : found[1]].partition(":")
+        _check_sendable("the user in the Prometheus URL", unquote(user), "latin-1", "HTTP Basic auth")
+        _check_sendable("the password in the Prometheus URL", unquote(password), "latin-1", "HTTP Basic auth")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0-65535
     except ValueError as exc:
-        raise UsageError(f"Prometheus URL {redact_url(url)!r} is not valid: {exc}") from None
+        raise UsageError(f"Prometheus URL {_mask_userinfo(url)!r} is not valid: {REDACT(str(exc))}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"Prometheus URL must look like http://host:9090 (got {redact_url(url)!r})")
+        raise UsageError(f"Prometheus URL must look like http://host:9090 (got {_mask_userinfo(url)!r})")
     path = parts.path.rstrip("/")
     suffix = next((end for end in _NOT_BASE if path.endswith(end)), None)
     if suffix is not None:
@@ -241,12 +293,13 @@ def load_prometheus_settings(
     header_pairs += [parse_header(h) for h in headers]
     compression_raw = pick(None, "PROMETHEUS_COMPRESSION", "compression")
     verify_raw = pick(None if not insecure else "false", "PROMETHEUS_VERIFY_TLS", "verify_tls")
+    chosen_url = pick(url, "PROMETHEUS_URL", "url")
     settings = replace(
         s,
-        url=pick(url, "PROMETHEUS_URL", "url"),
-        token=env.get("SLOKIT_PROMETHEUS_TOKEN") or None,
-        user=env.get("SLOKIT_PROMETHEUS_USER") or None,
-        password=env.get("SLOKIT_PROMETHEUS_PASSWORD") or None,
+        url=chosen_url.strip() if isinstance(chosen_url, str) else chosen_url,
+        token=_secret_env(env, "SLOKIT_PROMETHEUS_TOKEN"),
+        user=_secret_env(env, "SLOKIT_PROMETHEUS_USER"),
+        password=_secret_env(env, "SLOKIT_PROMETHEUS_PASSWORD"),
         headers=tuple(header_pairs),
         ca_bundle=pick(ca_bundle, "PROMETHEUS_CA_BUNDLE", "ca_bundle"),
         verify_tls=True
@@ -268,13 +321,18 @@ def load_prometheus_settings(
             1,
         ),
     )
-    REDACT.add(settings.token, settings.password)
+    REDACT.add(settings.token)
+    REDACT.add_credentials(settings.user, settings.password)
+    if settings.url:
+        _register_url_credentials(settings.url)
     if settings.token and (settings.user or settings.password):
         raise UsageError(
             "set SLOKIT_PROMETHEUS_TOKEN or SLOKIT_PROMETHEUS_USER/SLOKIT_PROMETHEUS_PASSWORD, not both"
         )
+    _check_sendable("SLOKIT_PROMETHEUS_TOKEN", settings.token, "latin-1", "an HTTP header")
+    _check_sendable("SLOKIT_PROMETHEUS_USER", settings.user, "latin-1", "HTTP Basic auth")
+    _check_sendable("SLOKIT_PROMETHEUS_PASSWORD", settings.password, "latin-1", "HTTP Basic auth")
     if settings.url:
-        REDACT.add(urlsplit(settings.url).password)
         _check_url(settings.url)
     if settings.url is not None:
         settings = replace(settings, url=settings.url.rstrip("/"))
@@ -373,8 +431,8 @@ def load_smtp_settings(
     settings = SmtpSettings(
         host=pick(None, "SMTP_HOST", "host") if host is None else host,
         port=chosen_port,
-        user=env.get("SLOKIT_SMTP_USER") or None,
-        password=env.get("SLOKIT_SMTP_PASSWORD") or None,
+        user=_secret_env(env, "SLOKIT_SMTP_USER"),
+        password=_secret_env(env, "SLOKIT_SMTP_PASSWORD"),
         sender=None if raw_sender is None else parse_mailbox("SMTP sender", str(raw_sender)),
         reply_to=tuple(parse_mailbox("reply-to", r) for r in replies if r.strip()),
         tls=mode,
@@ -383,7 +441,10 @@ def load_smtp_settings(
         retries=_number("SMTP retries", file.get("retries", defaults.retries), int, 0),
         backoff=_number("SMTP backoff", file.get("backoff", defaults.backoff), float, 0),
     )
-    REDACT.add(settings.password)
+    REDACT.add_credentials(settings.user, settings.password)
+    # smtplib sends AUTH (PLAIN, LOGIN, CRAM-MD5) as ASCII: anything else would fail mid-delivery.
+    _check_sendable("SLOKIT_SMTP_USER", settings.user, "ascii", "SMTP AUTH")
+    _check_sendable("SLOKIT_SMTP_PASSWORD", settings.password, "ascii", "SMTP AUTH")
     if settings.password and not settings.user:
         raise UsageError("SLOKIT_SMTP_PASSWORD is set but SLOKIT_SMTP_USER is not")
     if settings.user and not settings.password:

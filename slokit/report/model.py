@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from slokit.durations import format_duration
 from slokit.engine import Incident, ObjectiveResult, Policy, Status
 from slokit.errors import ExitCode, ObjectiveErrorKind, UsageError
+from slokit.redact import MESSAGE_LIMIT, excerpt
 from slokit.settings import REDACT
 from slokit.spec.loader import Definitions, LoadedService
 from slokit.spec.models import KINDS, CalendarWindow, Kind
@@ -100,8 +101,13 @@ class ObjectiveReport:
 
     @property
     def error(self) -> str | None:
-        """The source's error text, scrubbed of credentials: every renderer shows this, never the raw one."""
-        return None if self.result.error is None else REDACT(self.result.error)
+        """The source's error text, scrubbed of credentials and cut to a readable length: every renderer
+        shows this, never the raw one."""
+        return (
+            None
+            if self.result.error is None
+            else excerpt(REDACT, self.result.error, MESSAGE_LIMIT, one_line=False)
+        )
 
     @classmethod
     def build(
@@ -131,7 +137,7 @@ class ObjectiveReport:
             location=service.where(index),
             policy=policy,
             result=result,
-            notes=tuple(REDACT(note) for note in notes),
+            notes=tuple(excerpt(REDACT, note, MESSAGE_LIMIT, one_line=False) for note in notes),
             error_kind=error_kind if result.status == "error" else None,
         )
 

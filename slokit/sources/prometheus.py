@@ -38,6 +38,7 @@ from urllib3.util.retry import Retry
 
 from slokit.durations import format_duration
 from slokit.errors import ObjectiveErrorKind
+from slokit.redact import MESSAGE_LIMIT, excerpt
 from slokit.settings import REDACT, PrometheusSettings, compress_responses
 from slokit.sources import missing, promql
 from slokit.sources.base import GOOD, VALUE, FetchedSeries, FetchedTotals, FloatArray, SeriesQuery
@@ -141,7 +142,7 @@ class PrometheusSource:
                 if isinstance(exc, DefinitionMismatch)
                 else "source"
             )
-            error = REDACT(f"{query.key}: {exc}")
+            error = excerpt(REDACT, f"{query.key}: {exc}", MESSAGE_LIMIT, one_line=False)
             return FetchedSeries(query, error=error, http_queries=counter[0], error_kind=kind)
         return FetchedSeries(query, series=series, http_queries=counter[0], totals=totals, notes=notes)
 
@@ -360,9 +361,10 @@ def _describe_http_error(message: str) -> str:
         error = json.loads(text).get("error")
     except (json.JSONDecodeError, AttributeError):
         error = None
+    # Redacted before it is cut: a token the server echoed must not survive as a prefix.
     if error:
-        return f"Prometheus answered HTTP {status}: {error}"
-    snippet = " ".join(text.split())[:200]
+        return f"Prometheus answered HTTP {status}: {excerpt(REDACT, str(error))}"
+    snippet = excerpt(REDACT, text)
     return f"Prometheus answered HTTP {status}" + (f": {snippet}" if snippet else "")
 
 
@@ -373,4 +375,4 @@ def _root_cause(exc: BaseException) -> str:
     for marker in ("Connection refused", "Name or service not known", "timed out", "Connection reset"):
         if marker in text:
             return marker.lower()
-    return " ".join(text.split())[:200]
+    return excerpt(REDACT, text)

@@ -48,6 +48,8 @@ import numpy as np
 from slokit import __version__
 from slokit.errors import ObjectiveErrorKind, UsageError
 from slokit.fsutil import write_atomic
+from slokit.redact import MESSAGE_LIMIT, excerpt
+from slokit.settings import REDACT
 from slokit.sources.base import FetchedSeries, FetchedTotals, FloatArray, SeriesQuery
 from slokit.timeparse import rfc3339
 
@@ -90,11 +92,14 @@ def _record(fetched: FetchedSeries) -> dict[str, Any]:
     }
     if fetched.totals is not None:  # left out, not null: a snapshot without totals reads as before
         record["totals"] = _encode_totals(fetched.totals)
-    record["error"] = fetched.error
+    # A snapshot is a file users share and commit: what a server echoed is redacted here too.
+    record["error"] = (
+        None if fetched.error is None else excerpt(REDACT, fetched.error, MESSAGE_LIMIT, one_line=False)
+    )
     if fetched.error is not None:
         record["error_kind"] = fetched.error_kind
     if fetched.notes:
-        record["notes"] = list(fetched.notes)
+        record["notes"] = [excerpt(REDACT, note, MESSAGE_LIMIT, one_line=False) for note in fetched.notes]
     return record
 
 
