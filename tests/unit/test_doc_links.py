@@ -11,7 +11,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENTS = sorted([REPO / "README.md", *(REPO / "docs").rglob("*.md"), REPO / "benchmarks" / "README.md"])
-_FENCE = re.compile(r"^\s*(```|~~~)")
+# A fence opens with ``` or ~~~ and an optional info string, but closes only on a line holding nothing but
+# the fence (CommonMark): "``` text" after a code block leaves the rest of the file rendered as code.
+_OPENING_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_CLOSING_FENCE = re.compile(r"^ {0,3}(```+|~~~+)\s*$")
 _INLINE_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _REFERENCE = re.compile(r"^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+.*)?$")
 _EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)  # http:, https:, mailto:
@@ -21,7 +24,7 @@ def _prose(path: Path) -> list[str]:
     """The file's lines outside fenced code blocks, with inline code spans blanked out."""
     lines, fenced = [], False
     for line in path.read_text(encoding="utf-8").splitlines():
-        if _FENCE.match(line):
+        if (_CLOSING_FENCE if fenced else _OPENING_FENCE).match(line):
             fenced = not fenced
             continue
         if not fenced:
@@ -43,7 +46,7 @@ def anchors(path: Path) -> frozenset[str]:
     found = set()
     fenced = False
     for line in path.read_text(encoding="utf-8").splitlines():
-        if _FENCE.match(line):
+        if (_CLOSING_FENCE if fenced else _OPENING_FENCE).match(line):
             fenced = not fenced
             continue
         match = re.match(r"^#{1,6}\s+(.+?)\s*#*\s*$", line)
