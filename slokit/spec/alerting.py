@@ -26,7 +26,6 @@ from slokit.spec.models import MAX_SLICE, MAX_WINDOW, MIN_SLICE, MIN_WINDOW, SEV
 from slokit.spec.steps import evaluation_step
 from slokit.spec.yamlsafe import Document, format_path
 
-DEFAULT_WINDOW = timedelta(days=30)
 SHORTEST_PERIOD = {"month": timedelta(days=28), "week": timedelta(days=7), "quarter": timedelta(days=90)}
 
 
