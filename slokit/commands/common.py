@@ -16,6 +16,7 @@ import typer
 if TYPE_CHECKING:
     from slokit.report.model import Report, Selection
     from slokit.sources.base import FetchedSeries, Source
+    from slokit.sources.prometheus import PrometheusSource
     from slokit.spec.loader import Definitions
 
 
@@ -30,6 +31,26 @@ class Connection:
     timeout: float | None = None
     concurrency: int | None = None
     config: Path | None = None
+
+
+def prometheus_source(connection: Connection) -> PrometheusSource:
+    """The Prometheus client the options, environment and settings file describe (warning when TLS is off)."""
+    from slokit.settings import load_prometheus_settings
+    from slokit.sources.prometheus import PrometheusSource
+
+    settings = load_prometheus_settings(
+        url=connection.url,
+        headers=connection.headers or (),
+        ca_bundle=connection.ca_bundle,
+        insecure=connection.insecure,
+        timeout=connection.timeout,
+        concurrency=connection.concurrency,
+        config=connection.config,
+    )
+    source = PrometheusSource(settings)
+    if not settings.verify_tls:
+        typer.echo("warning: TLS certificate verification is off (--insecure)", err=True)
+    return source
 
 
 def selection(
@@ -76,21 +97,7 @@ def evaluate(
         else:
             refuse_after_snapshot(moment, source.evaluated_at, str(snapshot))
     else:
-        from slokit.settings import load_prometheus_settings
-        from slokit.sources.prometheus import PrometheusSource
-
-        settings = load_prometheus_settings(
-            url=connection.url,
-            headers=connection.headers or (),
-            ca_bundle=connection.ca_bundle,
-            insecure=connection.insecure,
-            timeout=connection.timeout,
-            concurrency=connection.concurrency,
-            config=connection.config,
-        )
-        source = PrometheusSource(settings)
-        if not settings.verify_tls:
-            typer.echo("warning: TLS certificate verification is off (--insecure)", err=True)
+        source = prometheus_source(connection)
     pinned = pipeline.pin(moment or now)
     plans = pipeline.plan(definitions, pinned, chosen)
     try:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from slokit.commands.common import Connection
+from slokit.commands.common import Connection, prometheus_source
 from slokit.errors import DefinitionError, ExitCode, SourceError, UsageError
 
 if TYPE_CHECKING:
@@ -53,8 +53,7 @@ def validate(paths: Sequence[Path], connection: Connection | None = None, at: st
 
 def _ask_server(definitions: Definitions, connection: Connection, at: str | None) -> tuple[str, Findings]:
     from slokit import pipeline
-    from slokit.settings import load_prometheus_settings
-    from slokit.sources.prometheus import PrometheusSource, QueryFailed
+    from slokit.sources.prometheus import QueryFailed
     from slokit.sources.prometheus_index import ServerCheck
     from slokit.sources.verify import verify
     from slokit.timeparse import parse_at, refuse_future, utcnow
@@ -62,18 +61,7 @@ def _ask_server(definitions: Definitions, connection: Connection, at: str | None
     moment = parse_at(at) if at else None
     if moment is not None:
         refuse_future(moment, utcnow())
-    settings = load_prometheus_settings(
-        url=connection.url,
-        headers=connection.headers or (),
-        ca_bundle=connection.ca_bundle,
-        insecure=connection.insecure,
-        timeout=connection.timeout,
-        concurrency=connection.concurrency,
-        config=connection.config,
-    )
-    source = PrometheusSource(settings)
-    if not settings.verify_tls:
-        typer.echo("warning: TLS certificate verification is off (--insecure)", err=True)
+    source = prometheus_source(connection)
     try:
         # The ranges `report` would query now: a selector is looked up over what a report would read.
         plans = pipeline.plan(definitions, pipeline.pin(moment))
