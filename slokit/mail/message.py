@@ -28,6 +28,9 @@ two at most, else "joint"), the optional label, "report" and the evaluation date
 is the time the message is made (RFC 5322: when it was written), the report's own time is in the subject
 and the body. Non-ASCII names and subjects are RFC 2047-encoded (``email.policy.SMTP``); an address that
 is itself non-ASCII makes the message SMTPUTF8.
+
+Headers never carry control characters, whatever a definition or an option held: each run of them (NUL,
+ESC, CR, LF, NEL, the Unicode line separators, the bidirectional overrides) becomes one space.
 """
 
 from __future__ import annotations
@@ -38,8 +41,11 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.headerregistry import Address
+from email.charset import QP, Charset
+from email.header import Header
+from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
@@ -51,6 +57,15 @@ from slokit.spec.models import Kind
 
 SUBJECT_PREFIX = "[slokit]"
 MAX_SUBJECT_SERVICES = 3  # more names than this make the subject line too long to read in an inbox list
+
+# C0 and C1 controls and DEL (NUL, ESC, CR, LF, NEL), the line and paragraph separators, and the
+# bidirectional overrides and isolates, which make a subject read otherwise than it says.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+
+
+def header_text(text: str) -> str:
+    """``text`` fit for a header: one line, each run of control characters (and of spaces) one space."""
+    return " ".join(_UNSAFE.sub(" ", text).split())
 
 
 @dataclass(frozen=True)
@@ -165,7 +180,7 @@ def subject(mail: Mail, label: str | None = None) -> str:
     scope = ", ".join(services) if len(services) <= MAX_SUBJECT_SERVICES else f"{len(services)} services"
     kind = f"{label} report" if label else "report"
     day = mail.report.evaluated_at.astimezone(UTC).strftime("%Y-%m-%d")
-    return f"{SUBJECT_PREFIX} {scope}: {news(mail.report)} - {mail.name} {kind} {day}"
+    return header_text(f"{SUBJECT_PREFIX} {scope}: {news(mail.report)} - {mail.name} {kind} {day}")
 
 
 def title(mail: Mail, label: str | None = None) -> str:
@@ -186,6 +201,50 @@ def _domain(sender: str) -> str:
     return address.rpartition("@")[2] or "localhost"
 
 
+_QUOTED_PRINTABLE_UTF8 = Charset("utf-8")
+_QUOTED_PRINTABLE_UTF8.header_encoding = QP  # =?utf-8?q?...?=: the ASCII parts stay legible in the source
+
+
+class _SubjectHeader(UnstructuredHeader, BaseHeader):
+    """A subject that folds without losing or adding spaces. The policy's own folder (CPython before
+    gh-144156) leaves the space between two encoded words outside them, where RFC 2047 says a reader must
+    drop it: "Ünïcødé Öps" arrived as "ÜnïcødéÖps"; and it can fold before the first word, which adds one.
+    Here the text is folded at its spaces, and under ``SMTP`` the words from the first non-ASCII one to the
+    last are encoded as one text, each space inside an encoded word, the ASCII words around them legible."""
+
+    def fold(self, *, policy: email.policy.Policy) -> str:
+        words = str(self).split(" ")  # header_text made it one line, single spaces
+        width = policy.max_line_length or 78
+        wide = [i for i, word in enumerate(words) if not word.isascii()]
+        if not wide or getattr(policy, "utf8", False):  # SMTPUTF8 sends UTF-8 as it is
+            lines = [f"{self.name}: {words[0]}"]
+            for word in words[1:]:
+                if len((lines[-1] + word).encode()) < width:
+                    lines[-1] += f" {word}"
+                else:  # a fold is a line break before a space: unfolding gives the text back exactly
+                    lines.append(f" {word}")
+            return policy.linesep.join(lines) + policy.linesep
+        first, last = wide[0], wide[-1] + 1
+        header = Header(header_name=self.name, maxlinelen=width)
+        if first:
+            header.append(" ".join(words[:first]) + " ", "us-ascii")
+        header.append(" ".join(words[first:last]), _QUOTED_PRINTABLE_UTF8)
+        if last < len(words):
+            header.append(" " + " ".join(words[last:]), "us-ascii")
+        return f"{self.name}: {header.encode(splitchars=' ', linesep=policy.linesep)}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("subject", _SubjectHeader)
+
+
+def _policy(ascii_only: bool) -> EmailPolicy[EmailMessage]:
+    # RFC 2047 covers display names and the subject; a non-ASCII address itself needs SMTPUTF8 (RFC 6531),
+    # which smtplib then asks the server for.
+    policy = email.policy.SMTP if ascii_only else email.policy.SMTPUTF8
+    return policy.clone(header_factory=_HEADERS)
+
+
 def build(
     mail: Mail,
     *,
@@ -199,11 +258,7 @@ def build(
     from slokit.report.markdown import render_markdown
 
     addresses = [sender, *mail.recipients, *mail.reply_to]
-    # RFC 2047 covers display names and the subject; a non-ASCII address itself needs SMTPUTF8 (RFC 6531),
-    # which smtplib then asks the server for.
-    ascii_only = all(mailbox.address_of(a).isascii() for a in addresses)
-    policy = email.policy.SMTP if ascii_only else email.policy.SMTPUTF8
-    message = EmailMessage(policy=policy)
+    message = EmailMessage(policy=_policy(all(mailbox.address_of(a).isascii() for a in addresses)))
     message["Subject"] = subject(mail, label)
     message["From"] = _mailbox(sender)
     message["To"] = tuple(_mailbox(a) for a in mail.recipients)
@@ -233,4 +288,4 @@ def _mailbox(text: str) -> Address:
     """``Name <a@b>`` as an Address, so a non-ASCII display name is encoded rather than mangled."""
     parsed = mailbox.parse(text)
     username, _, domain = parsed.address.rpartition("@")
-    return Address(display_name=parsed.name, username=username, domain=domain)
+    return Address(display_name=header_text(parsed.name), username=username, domain=domain)

@@ -1,13 +1,13 @@
 """SMTP delivery for ``slokit email``: smtplib over STARTTLS, implicit TLS or plain; retries; what was sent.
 
 One connection serves every message of a run. A transient failure (a connection reset, a timeout, the server
-closing the connection, a 4xx reply) is retried with exponential backoff, on a new connection; a permanent one
-(a 5xx reply, refused credentials, an untrusted certificate) is not, and neither is a refused connection: no
-server listens on that host and port, which seconds of backoff rarely change and the next scheduled run will
-try again. When the connection
-itself cannot be made (server down, TLS or AUTH refused), the remaining messages are not attempted: they
-would fail the same way. The outcome of every message is returned; :func:`failure_lines` turns failures
-into the one-line reasons the CLI prints before exiting 4.
+closing the connection, a 4xx reply, 454 to AUTH included) is retried with exponential backoff, on a new
+connection; a permanent one (a 5xx reply, credentials refused with 535, an untrusted certificate) is not, and
+neither is a refused connection: no server listens on that host and port, which seconds of backoff rarely
+change and the next scheduled run will try again. When the connection itself cannot be made (server down,
+TLS or AUTH refused), the remaining messages are not attempted: they would fail the same way. The outcome of
+every message is returned; :func:`failure_lines` turns failures into the one-line reasons the CLI prints
+before exiting 4.
 
 Certificates are always verified (``ssl.create_default_context``, hostname included), against the system's
 CAs or ``ca_bundle``. The password is only handed to ``smtplib.SMTP.login``; no message slokit writes
@@ -149,9 +149,10 @@ def classify(exc: BaseException, settings: SmtpSettings, *, in_message: bool) ->
     if isinstance(exc, Failure):
         return exc
     if isinstance(exc, smtplib.SMTPAuthenticationError):
+        # 454 (RFC 4954: temporary authentication failure) is worth another try; 535 is not.
         return Failure(
             f"authentication as {settings.user!r} refused: {_reply(exc.smtp_code, exc.smtp_error)}",
-            transient=False,
+            transient=400 <= exc.smtp_code < 500,
         )
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         replies = {a: _reply(code, text) for a, (code, text) in exc.recipients.items()}
@@ -164,6 +165,10 @@ def classify(exc: BaseException, settings: SmtpSettings, *, in_message: bool) ->
         return Failure(f"{address}: {exc}", transient=False)
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         during = " during the message" if in_message else ""
+        # smtplib turns a read or write that timed out into "Connection unexpectedly closed"; the server
+        # did not close anything, it was slow.
+        if isinstance(exc.__context__, TimeoutError):
+            return Failure(f"{address} did not answer within {settings.timeout:g} s{during}", transient=True)
         return Failure(f"{address} closed the connection{during}", transient=True)
     if isinstance(exc, ssl.SSLCertVerificationError):
         return Failure(

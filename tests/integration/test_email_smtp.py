@@ -10,8 +10,10 @@ checkout-dev, payments-dev and discovery-dev the application ones, so a run send
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
+import shutil
 import socket
 import ssl
 import subprocess
@@ -434,4 +436,153 @@ def test_a_connection_dropped_mid_message_is_retried_then_reported(
         "error: not sent to checkout-dev (checkout-dev@example.com, checkout-lead@example.com): "
         f"127.0.0.1:{dropping_server.port} closed the connection during the message (3 attempts)",
         "error: 3 of 4 emails sent (platform-ops, discovery-dev, payments-dev); not sent: checkout-dev",
+    ]
+
+
+# --- issue 11: temporary AUTH failures, timeouts, non-ASCII subjects ---------------------------------------
+
+
+@dataclass
+class FlakyAuthenticator:
+    """Answers AUTH with 454 (temporary failure, RFC 4954) ``failures`` times, then checks the password."""
+
+    failures: int
+    calls: int = 0
+
+    def __call__(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        self.calls += 1
+        if self.calls <= self.failures:
+            return AuthResult(
+                success=False, handled=False, message="454 4.7.0 Temporary authentication failure"
+            )
+        return authenticator(server, session, envelope, mechanism, auth_data)
+
+
+def flaky_auth_server(
+    smtp_server: Callable[..., Server], certificate: Certificate, failures: int
+) -> tuple[Server, FlakyAuthenticator]:
+    flaky = FlakyAuthenticator(failures)
+    server = smtp_server(
+        tls_context=certificate.server_context(),
+        require_starttls=True,
+        authenticator=flaky,
+        auth_required=True,
+    )
+    return server, flaky
+
+
+def test_a_454_reply_to_auth_is_retried(
+    capsys: pytest.CaptureFixture[str],
+    smtp_server: Callable[..., Server],
+    certificate: Certificate,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # smtplib tries each mechanism the server offers (PLAIN, then LOGIN): two 454s fail the first connection.
+    server, flaky = flaky_auth_server(smtp_server, certificate, failures=2)
+    monkeypatch.setenv("SLOKIT_SMTP_USER", USER)
+    monkeypatch.setenv("SLOKIT_SMTP_PASSWORD", PASSWORD)
+    code, _, err = email(capsys, server.port, "--smtp-ca-bundle", str(certificate.cert))
+    assert (code, err) == (0, "")
+    assert flaky.calls == 3
+    assert_demo_delivered(server, tls=True, user=USER)
+
+
+def test_a_454_reply_to_auth_that_persists_fails_after_the_retries(
+    capsys: pytest.CaptureFixture[str],
+    smtp_server: Callable[..., Server],
+    certificate: Certificate,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server, flaky = flaky_auth_server(smtp_server, certificate, failures=1000)
+    monkeypatch.setenv("SLOKIT_SMTP_USER", USER)
+    monkeypatch.setenv("SLOKIT_SMTP_PASSWORD", PASSWORD)
+    code, out, err = email(capsys, server.port, "--smtp-ca-bundle", str(certificate.cert))
+    assert code == 4
+    assert sent_lines(out) == []
+    assert err.splitlines() == [
+        "error: authentication as 'slokit-bot' refused: 454 4.7.0 Temporary authentication failure "
+        "(3 attempts)",
+        "error: 0 of 4 emails sent; not sent: platform-ops, checkout-dev, discovery-dev, payments-dev",
+    ]
+    assert flaky.calls == 6  # three connections, two mechanisms each
+    assert PASSWORD not in out + err
+    assert server.received == []
+
+
+@dataclass
+class SlowForOne(Recorder):
+    """Takes ``delay`` seconds to accept a message for ``slow_for``, far past the client's timeout."""
+
+    slow_for: str = ""
+    delay: float = 0.0
+    stalled: int = 0
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.slow_for in envelope.rcpt_tos:
+            self.stalled += 1
+            await asyncio.sleep(self.delay)
+            return "451 4.3.0 too late"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_timeout_during_the_message_says_it_timed_out(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "slokit.yaml").write_text("smtp: {retries: 2, backoff: 0.01, timeout: 1}\n")
+    handler = SlowForOne(slow_for="checkout-lead@example.com", delay=3)
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        code, out, err = email(capsys, controller.port, "--smtp-tls", "none")
+    finally:
+        controller.stop()
+    assert code == 4
+    assert handler.stalled == 3  # the first attempt and two retries
+    assert [line.split(" -> ")[0] for line in sent_lines(out)] == [
+        "sent: platform-ops",
+        "sent: discovery-dev",
+        "sent: payments-dev",
+    ]
+    assert err.splitlines() == [
+        "error: not sent to checkout-dev (checkout-dev@example.com, checkout-lead@example.com): "
+        f"127.0.0.1:{controller.port} did not answer within 1 s during the message (3 attempts)",
+        "error: 3 of 4 emails sent (platform-ops, discovery-dev, payments-dev); not sent: checkout-dev",
+    ]
+
+
+def test_a_long_non_ascii_subject_arrives_with_its_spaces(
+    capsys: pytest.CaptureFixture[str], smtp_server: Callable[..., Server], tmp_path: Path
+) -> None:
+    definitions = tmp_path / "slo"
+    shutil.copytree(ROOT / "slo_definitions", definitions)
+    for path in definitions.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("team: platform-ops", 'team: "Ünïcødé Öps Plattform-Betrieb"'), "utf-8")
+    server = smtp_server()
+    code = run(
+        [
+            "email",
+            str(definitions),
+            "--snapshot",
+            str(definitions / "snapshot.json.gz"),
+            "--team",
+            "Ünïcødé Öps Plattform-Betrieb",
+            "--label",
+            "wöchentlicher Überblick",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            str(server.port),
+            "--smtp-from",
+            SENDER,
+            "--smtp-tls",
+            "none",
+        ]
+    )
+    assert (code, capsys.readouterr().err) == (0, "")
+    assert [r.message["Subject"] for r in server.received] == [
+        "[slokit] checkout, payments, search: 1 exhausted, 1 warning - Ünïcødé Öps Plattform-Betrieb "
+        "wöchentlicher Überblick report 2026-11-20"
     ]

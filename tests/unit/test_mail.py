@@ -10,6 +10,8 @@ import ssl
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default
 from functools import cache
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import pytest
 from slokit import pipeline
 from slokit.engine import Status
 from slokit.errors import UsageError
-from slokit.mail import Mail, Outgoing, deliver, failure_lines, file_name, news, plan, subject
+from slokit.mail import Mail, Outgoing, build, deliver, failure_lines, file_name, news, plan, subject
 from slokit.mail.smtp import Connection, classify
 from slokit.report.model import ObjectiveReport, Report
 from slokit.settings import SmtpSettings
@@ -132,6 +134,57 @@ def test_subject_names_up_to_three_services() -> None:
     )
     (many,) = plan(Report(datetime(2026, 1, 2, 23, 59, tzinfo=UTC), renamed), kinds=BOTH, joint=True)
     assert subject(many) == "[slokit] 4 services: 1 exhausted, 1 warning - ops report 2026-01-02"
+
+
+def headers_of(raw: bytes) -> list[bytes]:
+    """The header lines as sent, folds undone: each line break of a fold is followed by a space."""
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    return head.replace(b"\r\n ", b" ").replace(b"\r\n\t", b"\t").split(b"\r\n")
+
+
+def test_control_characters_never_reach_a_header() -> None:
+    mail = plan(demo(), kinds=BOTH)[0]
+    hostile = dataclasses.replace(
+        mail,
+        name="ops\x00\x1b[31m\r\nBcc: all@example.com\u2028\u0085x\u202eevil",
+        recipients=("Ops\u2028Team\u0085Lead <ops@example.com>",),
+        reply_to=("On\u2029Call <oncall@example.com>",),
+    )
+    raw = build(hostile, sender="SLO <slo@example.com>", date=datetime(2026, 11, 20, tzinfo=UTC)).as_bytes()
+    for line in headers_of(raw):
+        assert all(32 <= byte < 127 or byte == 9 for byte in line), line
+    message = BytesParser(policy=default).parsebytes(raw)
+    assert message["Subject"] == (
+        "[slokit] checkout, payments, search: 1 exhausted, 1 warning - ops [31m Bcc: all@example.com x evil "
+        "report 2026-11-20"
+    )
+    assert message["Bcc"] is None
+    assert [a.display_name for a in message["To"].addresses] == ["Ops Team Lead"]
+    assert [a.display_name for a in message["Reply-To"].addresses] == ["On Call"]
+
+
+@pytest.mark.parametrize("recipient", ["ops@example.com", "jörg@example.com"], ids=["SMTP", "SMTPUTF8"])
+def test_a_long_non_ascii_subject_keeps_its_spaces(recipient: str) -> None:
+    mail = dataclasses.replace(
+        plan(demo(), kinds=BOTH)[0], name="Ünïcødé Öps Plattform-Betrieb", recipients=(recipient,)
+    )
+    expected = (
+        "[slokit] checkout, payments, search: 1 exhausted, 1 warning - Ünïcødé Öps Plattform-Betrieb "
+        "wöchentlicher Überblick report 2026-11-20"
+    )
+    assert subject(mail, "wöchentlicher Überblick") == expected
+    built = build(
+        mail,
+        sender="slo@example.com",
+        date=datetime(2026, 11, 20, tzinfo=UTC),
+        label="wöchentlicher Überblick",
+    )
+    raw = built.as_bytes()
+    assert BytesParser(policy=default).parsebytes(raw)["Subject"] == expected
+    subject_lines = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\nFrom:")[0].split(b"\r\n")
+    assert len(subject_lines) > 1  # long enough to be folded
+    assert max(len(line) for line in subject_lines) <= 78
+    assert raw.startswith(b"Subject: [slokit] checkout, payments, search:")  # the ASCII words stay legible
 
 
 def test_file_names_are_safe_everywhere() -> None:
@@ -283,6 +336,18 @@ CLASSIFIED: list[tuple[BaseException, bool, str, bool]] = [
         smtplib.SMTPRecipientsRefused({"a@x.org": (450, b"busy"), "b@x.org": (550, b"unknown")}),
         True,
         "every recipient refused: a@x.org: 450 busy; b@x.org: 550 unknown",
+        False,
+    ),
+    (
+        smtplib.SMTPAuthenticationError(454, b"4.7.0 Temporary authentication failure"),
+        False,
+        "authentication as None refused: 454 4.7.0 Temporary authentication failure",
+        True,
+    ),
+    (
+        smtplib.SMTPAuthenticationError(535, b"5.7.8 Authentication credentials invalid"),
+        False,
+        "authentication as None refused: 535 5.7.8 Authentication credentials invalid",
         False,
     ),
     (
