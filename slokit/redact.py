@@ -3,12 +3,14 @@
 A server that refuses a request often quotes it back: the ``Authorization`` header (the token as is, or the
 base64 of ``user:password``), the URL (percent-encoded), an SMTP ``AUTH PLAIN`` line (the base64 of
 ``\\0user\\0password``), inside JSON (escaped), inside HTML (entities), inside Python's ``repr`` of the body,
-or cut short after a number of characters. :class:`Redactor` replaces each of those forms, and any prefix of
-one that is at least :data:`MIN_PREFIX` characters long, with ``***``.
+or cut short after a number of characters. :class:`Redactor` replaces each of those forms, and any prefix or
+suffix of one that is at least :data:`MIN_PREFIX` characters long, with ``***``: the prefix is what a cut
+echo leaves, the suffix what is left of a form whose start was altered (escaped once more, say).
 
 The work is linear in the length of the text: one compiled alternation of every form (longest first), then
 one scan for the first :data:`MIN_PREFIX` characters of each form, extended as far as the text agrees with
-the form. A server's error of a million characters is redacted in milliseconds.
+the form, and the same scan over the reversed text for the last characters. A server's error of a million
+characters is redacted in well under a second (figures in ``benchmarks/README.md``).
 
 :func:`excerpt` redacts, then cuts to a readable length: cutting first could leave a prefix of a secret
 that no longer matches it whole.
@@ -91,15 +93,23 @@ def credential_forms(user: str, password: str) -> set[str]:
 
 
 @dataclass(frozen=True)
-class _Compiled:
-    whole: re.Pattern[str]
-    heads: re.Pattern[str] | None
+class _Starts:
+    """Masks every stretch of text that agrees with the start of a form for MIN_PREFIX characters or more."""
+
+    heads: re.Pattern[str]
     by_head: dict[str, tuple[str, ...]]
 
+    @classmethod
+    def of(cls, all_forms: Iterable[str]) -> _Starts | None:
+        by_head: dict[str, list[str]] = {}
+        for form in all_forms:
+            if len(form) > MIN_PREFIX:
+                by_head.setdefault(form[:MIN_PREFIX], []).append(form)
+        if not by_head:
+            return None
+        return cls(_alternation(by_head), {head: tuple(forms) for head, forms in by_head.items()})
+
     def __call__(self, text: str) -> str:
-        text = self.whole.sub(MASK, text)
-        if self.heads is None:
-            return text
         parts = []
         start = 0  # text[:start] is done: copied, or masked
         for match in self.heads.finditer(text):
@@ -110,6 +120,22 @@ class _Compiled:
             start = max(start, end)  # a head inside a masked stretch may reach past it
         parts.append(text[start:])
         return "".join(parts)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    whole: re.Pattern[str]
+    prefixes: _Starts | None  # a form cut short: its start
+    suffixes: _Starts | None  # on the reversed text: the end of a form whose start was altered
+    # (escaped once more, say), which would otherwise be left after the masked start
+
+    def __call__(self, text: str) -> str:
+        text = self.whole.sub(MASK, text)
+        if self.prefixes is not None:
+            text = self.prefixes(text)
+        if self.suffixes is not None:
+            text = self.suffixes(text[::-1])[::-1]
+        return text
 
 
 def _agreeing(text: str, at: int, form: str) -> int:
@@ -129,12 +155,7 @@ def _alternation(values: Iterable[str]) -> re.Pattern[str]:
 def _compile(all_forms: frozenset[str]) -> _Compiled | None:
     if not all_forms:
         return None
-    by_head: dict[str, list[str]] = {}
-    for form in all_forms:
-        if len(form) > MIN_PREFIX:
-            by_head.setdefault(form[:MIN_PREFIX], []).append(form)
-    heads = _alternation(by_head) if by_head else None
-    return _Compiled(_alternation(all_forms), heads, {h: tuple(f) for h, f in by_head.items()})
+    return _Compiled(_alternation(all_forms), _Starts.of(all_forms), _Starts.of(f[::-1] for f in all_forms))
 
 
 _Key = tuple[frozenset[str], frozenset[tuple[str, str]]]
