@@ -256,3 +256,73 @@ def test_validate_against_the_server_carries_no_secret(server: list[str], slokit
     assert code in (2, 3)
     assert "HTTP 403" in output
     assert leaks(output) == [], output
+
+
+# --- credentials slokit cannot send (issue 11, point 5) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("variables", "url", "message"),
+    [
+        (
+            {},
+            "http://reporter:se/cr3t-pw@127.0.0.1:9",
+            "error: Prometheus URL 'http://***@127.0.0.1:9' is not valid: its user:password part has a '/', "
+            "'?' or '#', which must be percent-encoded (%2F, %3F, %23); or set SLOKIT_PROMETHEUS_USER and "
+            "SLOKIT_PROMETHEUS_PASSWORD instead",
+        ),
+        (
+            {"SLOKIT_PROMETHEUS_TOKEN": "tok-€uro-9a7\n"},
+            "http://127.0.0.1:9",
+            "error: SLOKIT_PROMETHEUS_TOKEN: character 5 of 12 is not Latin-1, which an HTTP header cannot "
+            "carry",
+        ),
+        (
+            {"SLOKIT_PROMETHEUS_USER": "reporter", "SLOKIT_PROMETHEUS_PASSWORD": "пароль-pw\n"},
+            "http://127.0.0.1:9",
+            "error: SLOKIT_PROMETHEUS_PASSWORD: character 1 of 9 is not Latin-1, which HTTP Basic auth "
+            "cannot carry",
+        ),
+        (
+            {"SLOKIT_PROMETHEUS_USER": "reporter"},
+            "http://reporter:пароль-pw@127.0.0.1:9",
+            "error: the password in the Prometheus URL: character 1 of 9 is not Latin-1, which HTTP Basic "
+            "auth cannot carry",
+        ),
+    ],
+    ids=["slash-in-url-password", "token-not-latin-1", "password-not-latin-1", "url-password-not-latin-1"],
+)
+def test_a_credential_slokit_cannot_send_is_one_line_exit_2_without_the_secret(
+    variables: dict[str, str],
+    url: str,
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in ("TOKEN", "USER", "PASSWORD", "URL", "HEADERS"):
+        monkeypatch.delenv(f"SLOKIT_PROMETHEUS_{name}", raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "slo.yaml").write_text(DEFINITIONS)
+    for command in ("report", "check", "record", "validate"):
+        extra = ["-o", str(tmp_path / "snap.json")] if command == "record" else []
+        code = run([command, str(tmp_path / "slo.yaml"), "--prometheus-url", url, "--at", AT, *extra])
+        out, err = capsys.readouterr()
+        assert (code, out, err) == (2, "", message + "\n"), command
+    for secret in ("se/cr3t", "€uro", "пароль"):
+        assert secret not in message
+
+
+def test_an_smtp_password_smtplib_cannot_send_is_one_line_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLOKIT_SMTP_USER", "slo-bot")
+    monkeypatch.setenv("SLOKIT_SMTP_PASSWORD", "pässwört-1\n")
+    (tmp_path / "slo.yaml").write_text(DEFINITIONS)
+    code = run(["email", str(tmp_path / "slo.yaml"), "--dry-run", "--prometheus-url", "http://127.0.0.1:9"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert (
+        err == "error: SLOKIT_SMTP_PASSWORD: character 2 of 10 is not ASCII, which SMTP AUTH cannot carry\n"
+    )
