@@ -123,14 +123,16 @@ def window_totals(planned: Planned, fetched: FetchedSeries) -> engine.WindowTota
 
 
 def _good_and_total(series: Mapping[str, FloatArray]) -> tuple[FloatArray, FloatArray]:
+    """Not clipped: the engine clips a fraction of an event and refuses counts beyond that (a negative bad
+    count becomes good above total, which it names as a negative bad count, see ``counted``)."""
     total = series[TOTAL]
     has_total = ~np.isnan(total)
     if BAD in series:
         bad = np.where(np.isnan(series[BAD]) & has_total, 0.0, series[BAD])
-        good = total - np.clip(bad, 0.0, total)
+        with np.errstate(invalid="ignore"):  # inf - inf: the engine names the infinite total
+            good = total - bad
     else:
         good = np.where(np.isnan(series[GOOD]) & has_total, 0.0, series[GOOD])
-        good = np.clip(good, 0.0, total)
     return good, total
 
 
@@ -148,6 +150,7 @@ def engine_input(planned: Planned, fetched: FetchedSeries) -> engine.ObjectiveIn
         alert_tiers=planned.tiers,
         timeslices=planned.objective.sli.timeslices is not None,
         window_totals=window_totals(planned, fetched),
+        counted="bad" if BAD in fetched.series else "good",
     )
 
 

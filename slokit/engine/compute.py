@@ -43,6 +43,7 @@ from slokit.engine.coverage import (
 )
 from slokit.engine.events import EventBlock, IntArray, ObjectArray, build_block, ratio
 from slokit.engine.forecast import exhaustion_steps
+from slokit.engine.glitches import broken_rows, describe_steps, describe_totals
 from slokit.engine.incidents import (
     MIN_INCIDENT_SHARE,
     IncidentSpans,
@@ -165,6 +166,10 @@ def _group(inputs: Sequence[ObjectiveInput], results: list[ObjectiveResult | Non
         except (ValueError, TypeError, ZoneInfoNotFoundError) as exc:
             results[position] = failed_result(objective.key, f"invalid engine input: {exc}")
             continue
+        broken_totals = _broken_totals(objective)
+        if broken_totals is not None:
+            results[position] = failed_result(objective.key, broken_totals)
+            continue
         key = (
             objective.step,
             ts_ns.size,
@@ -208,6 +213,15 @@ def _checked(objective: ObjectiveInput) -> tuple[IntArray, FloatArray, FloatArra
     return ts_ns, good, total
 
 
+def _broken_totals(objective: ObjectiveInput) -> str | None:
+    totals = objective.window_totals
+    if totals is None or objective.timeslices:
+        return None
+    good = np.asarray(totals.good, dtype=np.float64)
+    total = np.asarray(totals.total, dtype=np.float64)
+    return describe_totals(objective.key, totals.windows, good, total, totals.at, objective.counted)
+
+
 def _span(objective: ObjectiveInput, at: datetime) -> _Span:
     if isinstance(objective.window, CalendarWindow):
         start, end = period_bounds(objective.window, at)
@@ -240,7 +254,10 @@ def _evaluate_block(
 ) -> list[ObjectiveResult]:
     objectives = [m.objective for m in members]
     step = group.step
-    block = build_block(group.ts_ns, end, [m.good for m in members], [m.total for m in members])
+    good_steps = np.stack([m.good for m in members])
+    total_steps = np.stack([m.total for m in members])
+    broken = _broken_steps(objectives, group.ts_ns, end, good_steps, total_steps)
+    block = build_block(group.ts_ns, end, good_steps, total_steps)
     at_ns = to_ns(at - _EPOCH)
 
     spans = [_span(o, at) for o in objectives]
@@ -331,7 +348,9 @@ def _evaluate_block(
         exhaustion_steps=exhaustion.tolist(),
     )
     return [
-        _assemble(
+        failed_result(o.key, broken[row])
+        if row in broken
+        else _assemble(
             row,
             objective=o,
             span=spans[row],
@@ -342,6 +361,22 @@ def _evaluate_block(
         )
         for row, o in enumerate(objectives)
     ]
+
+
+def _broken_steps(
+    objectives: list[ObjectiveInput], ts_ns: IntArray, end: int, good: FloatArray, total: FloatArray
+) -> dict[int, str]:
+    """Rows with a count no counter can produce up to the evaluation time, and what was wrong.
+
+    Their steps are blanked (no data) so the block's sums stay finite; their results are errors.
+    """
+    broken: dict[int, str] = {}
+    for row in np.flatnonzero(broken_rows(good[:, :end], total[:, :end])).tolist():
+        o = objectives[row]
+        broken[row] = describe_steps(o.key, good[row, :end], total[row, :end], ts_ns[:end], o.counted)
+        good[row] = np.nan
+        total[row] = np.nan
+    return broken
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,11 +79,11 @@ def exhaustion_steps(
     return out
 
 
-def _sums(block: EventBlock, rows: IntArray, cols: IntArray) -> tuple[FloatArray, FloatArray]:
-    """Bad and total events of steps ``[0, col)`` per row, from the prefix sums."""
-    where = np.ix_(rows, cols)
-    bad = block.cs_bad[where]
-    return bad, bad + block.cs_good[where]
+def _sums(block: EventBlock, rows: IntArray, start: int, cols: IntArray) -> tuple[FloatArray, FloatArray]:
+    """Bad and total events of steps ``[start, col)`` per row: what will have left the window by ``col``."""
+    row_col, col = rows[:, None], cols[None, :]
+    bad = block.cs_bad.between(row_col, start, col)
+    return bad, bad + block.cs_good.between(row_col, start, col)
 
 
 def _gap(
@@ -95,9 +95,8 @@ def _gap(
     allow: FloatArray,
     arrival: FloatArray,
 ) -> FloatArray:
-    """``g`` after ``k`` steps, given the prefix sums at the steps that will have left by then."""
+    """``g`` after ``k`` steps, given the events of the steps that will have left by then."""
     net = bad - allow[rows, None] * total
-    net -= net[:, :1]
     return arrival[rows, None] * k - net - remaining_events[rows, None]
 
 
@@ -113,7 +112,7 @@ def _may_cross(
     """Rows whose gap can reach 0 between two points of a coarse grid (an upper bound, never a miss)."""
     cols = np.unique(np.append(np.arange(start, block.end, COARSE), block.end))
     k = (cols - start)[None, :] + before[rows, None]
-    bad, total = _sums(block, rows, cols)
+    bad, total = _sums(block, rows, start, cols)
     gap = _gap(bad, total, k, rows, remaining_events, allow, arrival)
     # Within a coarse span the leaving steps take at most their allowance with them (bad >= 0), and the
     # arrivals add at most their own rise: a bound on g, from which a row that cannot cross is dropped.
@@ -134,7 +133,7 @@ def _first_crossing(
 ) -> FloatArray:
     cols = np.arange(start, block.end + 1)
     k = (cols - start)[None, :] + before[rows, None]
-    gap = _gap(*_sums(block, rows, cols), k, rows, remaining_events, allow, arrival)
+    gap = _gap(*_sums(block, rows, start, cols), k, rows, remaining_events, allow, arrival)
     spent = gap >= 0
     crossed = spent.any(axis=1)
     first = np.maximum(spent.argmax(axis=1), 1)

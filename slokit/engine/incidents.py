@@ -74,5 +74,5 @@ def find_incidents(block: EventBlock, burning: BoolArray, step: timedelta) -> In
     row = run_row[head].astype(np.int64)
     first = run_first[head].astype(np.int64)
     last = run_last[tail].astype(np.int64)
-    bad = block.cs_bad[row, last + 1] - block.cs_bad[row, first]
+    bad = block.cs_bad.between(row, first, last + 1)
     return IncidentSpans(row, first, last, bad)

@@ -110,6 +110,9 @@ class ObjectiveInput:
     alert_tiers: tuple[AlertTier, ...] = DEFAULT_ALERT_TIERS
     timeslices: bool = False
     window_totals: WindowTotals | None = None
+    # The count the definition reads: "bad" when its source counted bad events (good = total - bad). Only
+    # the wording of a broken count's error depends on it (see slokit.engine.glitches).
+    counted: Literal["good", "bad"] = "good"
 
     def __post_init__(self) -> None:
         # Left at the default, the workbook's 30-day table is scaled to this window and step: taken as is

@@ -56,17 +56,16 @@ def budget_series(
     timestamps: TimeArray = point_ns.astype("datetime64[ns]")
     timestamps.flags.writeable = False
 
-    at_points = np.ix_(rows, points)
-    bad_to_point = block.cs_bad[at_points]
-    spent = bad_to_point - block.cs_bad[rows, start][:, None]
+    row_col = rows[:, None]
+    spent = block.cs_bad.between(row_col, start, points[None, :])
     if unseen_bad is not None:
         spent = _with_unseen(spent, unseen_bad[rows], (points - start) / steps)
     remaining = 1.0 - ratio(spent, allowed[rows, None])
 
     span = max(stride * to_ns(step), to_ns(MIN_BURN_SPAN))
-    at_since = np.ix_(rows, block.first_step_after(point_ns - span))
-    bad = bad_to_point - block.cs_bad[at_since]
-    good = block.cs_good[at_points] - block.cs_good[at_since]
+    since = block.first_step_after(point_ns - span)[None, :]
+    bad = block.cs_bad.between(row_col, since, points[None, :])
+    good = block.cs_good.between(row_col, since, points[None, :])
     burn = ratio(bad, good + bad) / error_budget_ratio[rows, None]
 
     remaining.flags.writeable = False

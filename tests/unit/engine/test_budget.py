@@ -190,10 +190,11 @@ def test_recent_gap_leaves_short_burn_windows_undefined(make_input) -> None:
     assert r.burn_rates["30m"] == 0.0
 
 
-def test_counter_artefacts_are_clipped(make_input) -> None:
-    # increase() extrapolation: good slightly above total; a reset: negative counts.
-    total = np.array([100.0, 100.0, -5.0, 100.0])
-    good = np.array([100.5, 90.0, -5.0, -1.0])
+def test_counter_artefacts_within_one_event_are_clipped(make_input) -> None:
+    # increase() extrapolation: good a fraction above total; a - b arithmetic: a hair below 0. Beyond
+    # one event (or 0.1 % of the total) the count is broken and the objective an error (test_glitches).
+    total = np.array([100.0, 100.0, -0.4, 100.0])
+    good = np.array([100.5, 90.0, -0.4, -1.0])
     (r,) = evaluate([make_input(good, total, window=timedelta(minutes=20))], AT)
     assert r.total_events == 300.0
     assert r.bad_events == 110.0
@@ -211,7 +212,7 @@ def test_failed_result_is_an_error_with_no_numbers() -> None:
 def test_no_float_field_is_ever_nan(make_input) -> None:
     rng = np.random.default_rng(7)
     total = rng.integers(0, 50, 600).astype(float)
-    good = total - rng.integers(0, 3, 600)
+    good = np.maximum(total - rng.integers(0, 3, 600), 0.0)
     total[rng.random(600) < 0.3] = np.nan
     (r,) = evaluate([make_input(good, total, window=timedelta(days=1))], AT)
 
