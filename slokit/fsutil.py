@@ -18,6 +18,7 @@ is left as it was, and the temporary file is removed.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import stat
@@ -33,6 +34,8 @@ from slokit.errors import OutputError, UsageError
 MAX_SYMLINKS = 40
 _DESCRIPTOR = re.compile(r"^/(?:dev/fd|proc/self/fd|proc/(\d+)/fd)/(\d+)$")
 _STANDARD = {"/dev/stdout": 1, "/dev/stderr": 2}
+# Out of space (blocks, inodes, quota) or a size limit: the machine's state, not a wrong path or option.
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,13 @@ def _target(path: Path) -> _Target:
 def check_writable(path: Path) -> None:
     """Fail before any work when ``path`` cannot be an output file (a directory, a missing folder)."""
     target = _target(path)
-    if target.descriptor is not None or target.through:
+    if target.descriptor is not None:
+        try:
+            os.fstat(target.descriptor)
+        except OSError:
+            raise UsageError(f"{path}: descriptor {target.descriptor} is not open") from None
+        return
+    if target.through:
         return
     parent = target.path.parent if str(target.path.parent) else Path(".")
     if not parent.is_dir():
@@ -107,7 +116,7 @@ def write_atomic(path: Path, content: str | bytes) -> None:
         try:
             fd = os.open(target.path, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:
-            raise UsageError(f"{path}: cannot write ({exc.strerror})") from None
+            raise failure(path, exc, "cannot write") from None
         try:
             _write_all(path, fd, data)
         finally:
@@ -123,23 +132,23 @@ def _replace(path: Path, file: Path, data: bytes) -> None:
         old: os.stat_result | None = file.stat()
     except FileNotFoundError:
         old = None
-    with _temporary(path, directory, file.name) as (fd, tmp):
-        note = "the previous file is kept" if old is not None else ""
+    note = "the previous file is kept" if old is not None else ""
+    with _temporary(path, directory, file.name, note) as (fd, tmp):
         _write_all(path, fd, data, note=note, sync=fd)
         _keep_metadata(tmp, old)
         try:
             os.replace(tmp, file)
         except OSError as exc:
-            raise UsageError(f"{path}: cannot write ({exc.strerror})") from None
+            raise failure(path, exc, "cannot write", note) from None
 
 
 @contextlib.contextmanager
-def _temporary(path: Path, directory: Path, name: str) -> Iterator[tuple[int, str]]:
+def _temporary(path: Path, directory: Path, name: str, note: str) -> Iterator[tuple[int, str]]:
     """A new private file in ``directory``, removed afterwards unless it was renamed away."""
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise UsageError(f"{path}: cannot write here ({exc.strerror})") from None
+        raise failure(path, exc, "cannot write here", note) from None
     try:
         yield fd, tmp
     finally:
@@ -157,6 +166,14 @@ def _write_all(path: Path, fd: int, data: bytes, *, note: str = "", sync: int | 
             os.fsync(sync)
     except OSError as exc:
         raise OutputError(path, exc.strerror or str(exc), note) from None
+
+
+def failure(path: Path, exc: OSError, what: str, note: str = "") -> UsageError | OutputError:
+    """A full disk is :class:`OutputError` (exit 74) wherever it strikes; anything else (permissions, a
+    read-only file system) is the path's fault, a usage error."""
+    if exc.errno in _NO_SPACE:
+        return OutputError(path, exc.strerror or str(exc), note)
+    return UsageError(f"{path}: {what} ({exc.strerror})")
 
 
 def _keep_metadata(tmp: str, old: os.stat_result | None) -> None:

@@ -136,14 +136,14 @@ def _write_dry_run(
     result: Report, mails: Sequence[Mail], outgoing: Sequence[Outgoing], out: Path | None
 ) -> None:
     """List what would be sent, or write each email to ``out`` as a .eml file."""
-    from slokit.fsutil import write_atomic
+    from slokit.fsutil import failure, write_atomic
     from slokit.mail import file_name
 
     if out is not None:
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise UsageError(f"{out}: cannot create the directory ({exc.strerror})") from None
+            raise failure(out, exc, "cannot create the directory") from None
     for index, (mail, item) in enumerate(zip(mails, outgoing, strict=True), start=1):
         if item.message is None:
             continue

@@ -203,15 +203,23 @@ def test_a_new_file_gets_the_umask_permissions(tmp_path: Path, capsys: pytest.Ca
 # --- point 11: a full disk ---------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def tmpfs(disk: Path, options: str) -> Iterator[Path]:
+    """A small tmpfs mounted on ``disk``, unmounted afterwards even when the test fails."""
+    require_root("mounting a tmpfs")
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(disk)], check=True)
+    try:
+        yield disk
+    finally:
+        if subprocess.run(["umount", str(disk)], check=False).returncode != 0:
+            subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
 @pytest.fixture
 def full_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 64 KiB tmpfs with the files a command will overwrite, then filled to the last byte; unmounted after,
-    even when the test fails."""
-    require_root("mounting a tmpfs")
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0755", "tmpfs", str(disk)], check=True)
-    try:
+    """A 64 KiB tmpfs with the files a command will overwrite, then filled to the last byte."""
+    with tmpfs(tmp_path / "disk", "size=64k,mode=0755") as disk:
         (disk / "report.json").write_text("old report\n")
         (disk / "gate.xml").write_text("old gate\n")
         (disk / "snap.json").write_text("old snapshot\n")
@@ -225,9 +233,6 @@ def full_disk(tmp_path: Path) -> Iterator[Path]:
         finally:
             os.close(fd)
         yield disk
-    finally:
-        if subprocess.run(["umount", str(disk)], check=False).returncode != 0:
-            subprocess.run(["umount", "-l", str(disk)], check=True)
 
 
 OLD = {
@@ -279,6 +284,27 @@ def test_a_new_file_on_a_full_disk_says_nothing_was_written(
     assert capsys.readouterr().err == f"error: {out}: not written (No space left on device)\n"
     assert not out.exists()
     assert leftovers(full_disk) == []
+
+
+def test_no_inode_left_for_the_temporary_file_is_exit_74_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with tmpfs(tmp_path / "disk", "size=1m,nr_inodes=3") as disk:
+        out = disk / "report.md"
+        out.write_text("old report\n")
+        with contextlib.suppress(OSError):
+            for n in range(10):  # every inode taken: the temporary file cannot be made
+                (disk / f"f{n}").touch()
+        assert run(["report", *DEMO, "-f", "markdown", "-o", str(out)]) == 74
+        assert capsys.readouterr().err == (
+            f"error: {out}: not written (No space left on device); the previous file is kept\n"
+        )
+        assert out.read_text() == "old report\n"
+
+
+def test_a_descriptor_that_is_not_open_is_refused_before_any_work(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["report", *DEMO, "-o", "/dev/fd/987"]) == 2
+    assert capsys.readouterr() == ("", "error: /dev/fd/987: descriptor 987 is not open\n")
 
 
 def test_a_file_size_limit_is_exit_74_and_the_old_file_stays(tmp_path: Path) -> None:
