@@ -29,6 +29,7 @@ def validate(paths: Sequence[Path], connection: Connection | None = None, at: st
     if connection is None or not connection.url:
         typer.echo(summarize(definitions))
         return ExitCode.OK
+    from slokit.report.fmt import plural
     from slokit.settings import REDACT
 
     url, findings = _ask_server(definitions, connection, at)
@@ -41,7 +42,7 @@ def validate(paths: Sequence[Path], connection: Connection | None = None, at: st
     for note in findings.notes:
         typer.echo(REDACT(str(note)), err=True)
     typer.echo(summarize(definitions))
-    zero = f"; {len(findings.notes)} bad selector{'s' * (len(findings.notes) != 1)} counted as zero"
+    zero = f"; {plural(len(findings.notes), 'bad selector')} counted as zero"
     typer.echo(
         REDACT(
             f"checked on {url}: {findings.expressions} expressions parse, {findings.selectors} selectors "
