@@ -3,7 +3,8 @@
 The workbook's 30-day table (1h/5m at 14.4x, 6h/30m at 6x, 1d/2h at 3x, 3d/6h at 1x) has each window
 multiplied by ``W / 30d``, snapped to the nearest round duration on a log scale (1m, 2m, 5m, 10m, 15m, 20m,
 30m, 45m, 1h, 2h, 3h, 4h, 6h, 8h, 12h, 18h, 1d, 2d, 3d, 4d, 5d, 7d, 10d, 14d, ...) and rounded to whole
-evaluation steps (1m under a day, 5m otherwise); the factor stays. The expected tables below are worked out by hand in the comments.
+evaluation steps (1m under a day, 5m otherwise); the factor stays. The expected tables below are worked
+out by hand in the comments.
 """
 
 from __future__ import annotations

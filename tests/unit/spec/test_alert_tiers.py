@@ -57,7 +57,11 @@ def test_default_tiers_are_scaled_to_each_objectives_window(tmp_path: Path) -> N
     # 20 % of the budget, 2m/1m at 3x 10 %, 5m/1m at 1x 5/60 = 8.33 %), 30d the workbook's own.
     text = HEAD + "window: 1h\nobjectives:\n" + objective("fast") + objective("monthly", "30d")
     tiers = tiers_by_objective(write(tmp_path, text))
-    assert tiers["fast"] == [("page", 2 * M, M, 20.0), ("ticket", 2 * M, M, 10.0), ("ticket", 5 * M, M, round(100 / 12, 6))]
+    assert tiers["fast"] == [
+        ("page", 2 * M, M, 20.0),
+        ("ticket", 2 * M, M, 10.0),
+        ("ticket", 5 * M, M, round(100 / 12, 6)),
+    ]
     assert tiers["monthly"] == [
         ("page", H, 5 * M, 2.0),
         ("page", 6 * H, 30 * M, 5.0),
