@@ -81,7 +81,15 @@ def validate(
             "and TLS settings as for report). Without it, validate is offline.",
         ),
     ] = None,
-    at: At = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            metavar="TIME",
+            help="With --prometheus-url: look selectors up over the range a report at this time reads (RFC "
+            "3339 or Unix seconds; default: now). A time more than a minute ahead of the clock is refused.",
+        ),
+    ] = None,
     header: HeaderOpt = None,
     ca_bundle: CaOpt = None,
     insecure: InsecureOpt = False,

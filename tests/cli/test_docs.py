@@ -46,3 +46,10 @@ def test_the_readme_quickstart_report_runs(
     out = capsys.readouterr().out
     assert out.startswith("slokit report · evaluated 2026-11-20 09:00 UTC · 8 objectives")
     assert "payments/queue-health" in out
+
+
+def test_validate_help_speaks_of_no_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
+    # validate has no --snapshot; its --at help, shared with report, said "a snapshot's own time".
+    text = " ".join(help_text(capsys, "validate").split())
+    assert "--at TIME With --prometheus-url: look selectors up" in text
+    assert "snapshot" not in text.lower()
