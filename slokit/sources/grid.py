@@ -1,0 +1,90 @@
+"""Placing a range answer on the step grid asked for, and refusing one that does not fit it.
+
+A range query asks for points at ``start, start + step, ..., end``. An answer with a point between two
+steps, the same step twice or a point outside the range is not what was asked: placed by rounding, points
+half a step off collided two by two and halved the totals, and duplicated steps overwrote each other. Such
+an answer is refused with what was wrong and where (:class:`OffGrid`), so that objective shows ``error``.
+Timestamps may be off by :data:`JITTER` (Prometheus answers in milliseconds, as floats).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from slokit.sources.base import FloatArray
+
+JITTER = 0.001  # seconds
+
+
+class OffGrid(Exception):
+    """The answer does not fit the grid or the range asked for; the message says how."""
+
+
+def place(
+    out: FloatArray,
+    values: Sequence[Sequence[Any]],
+    *,
+    start_s: float,
+    step_s: float,
+    asked: tuple[float, float],
+    what: str,
+    step: str,
+) -> None:
+    """Put ``[[time, "value"], ...]`` into ``out`` by step index, counted from ``start_s``.
+
+    ``asked`` is the range of this request (first and last step end, seconds); ``what`` names the query
+    and ``step`` the step as the user wrote it, for the message. ``NaN`` is no data; ``+Inf`` and
+    ``-Inf`` are kept for the engine to refuse as broken counts.
+    """
+    times, raws = zip(*values, strict=True)
+    seconds = np.asarray(times, dtype=np.float64)
+    position = (seconds - start_s) / step_s
+    nearest = np.rint(position)
+    stray = np.flatnonzero(~(np.abs(position - nearest) * step_s <= JITTER))  # NaN and Inf too
+    if stray.size:
+        first = int(stray[0])
+        past = (seconds[first] - start_s) % step_s
+        raise OffGrid(
+            f"Prometheus answered the {what} with timestamps off the {step} grid (first at "
+            f"{_utc(seconds[first])}: {past:g} s past a step; {stray.size} of {seconds.size} points)"
+        )
+    low, high = asked
+    outside = np.flatnonzero((seconds < low - JITTER) | (seconds > high + JITTER))
+    if outside.size:
+        first = int(outside[0])
+        raise OffGrid(
+            f"Prometheus answered the {what} with points outside the range asked for (first at "
+            f"{_utc(seconds[first])}, asked {_utc(low)} to {_utc(high)}; {outside.size} of "
+            f"{seconds.size} points)"
+        )
+    index = nearest.astype(np.int64)
+    unique, counts = np.unique(index, return_counts=True)
+    if unique.size < index.size:
+        repeated = unique[counts > 1]
+        first_repeated = _utc(start_s + float(repeated[0]) * step_s)
+        raise OffGrid(
+            f"Prometheus answered the {what} with duplicated timestamps (first {first_repeated}; "
+            f"{repeated.size} repeated)"
+        )
+    out[index] = np.asarray(raws, dtype=np.float64)  # parses "NaN", "+Inf" like float() does
+
+
+def check_instant(seconds: float, at_s: float, what: str) -> None:
+    """An instant answer must be at the time asked for."""
+    if abs(seconds - at_s) > JITTER:
+        raise OffGrid(f"Prometheus answered the {what} at {_utc(seconds)}, not at the {_utc(at_s)} asked for")
+
+
+def _utc(seconds: float) -> str:
+    try:
+        moment = datetime.fromtimestamp(float(seconds), tz=UTC)
+    except (OverflowError, ValueError, OSError):
+        return f"{seconds:g} s since 1970"
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond // 1000:03d}"
+    return text + "Z"
