@@ -13,14 +13,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from slokit.errors import DefinitionError, Problem, UsageError
+from slokit.errors import DefinitionError, Problem
 from slokit.spec.alerting import slice_window_problems, tier_window_problems
 from slokit.spec.checks import Outline, cross_checks, outline
+from slokit.spec.files import Unreadable, Warn, discover, read_definition
 from slokit.spec.models import Objective, ServiceSpec
 from slokit.spec.yamlsafe import Document, Path, YamlProblem, format_path, load_document
-
-MAX_FILE_BYTES = 4 * 1024 * 1024
-SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -53,39 +51,13 @@ class Definitions:
                 yield service, objective
 
 
-def discover(paths: Sequence[str | FsPath]) -> list[FsPath]:
-    """Expand files and directories (recursively, ``*.yaml``/``*.yml``) into a sorted, de-duplicated list."""
-    found: dict[FsPath, None] = {}
-    for raw in paths:
-        path = FsPath(raw)
-        if path.is_dir():
-            # Hidden entries are skipped: a Kubernetes ConfigMap mount holds a second copy of every file
-            # under "..<timestamp>/", and editors and git keep their own files in dot-directories.
-            matches = sorted(
-                p
-                for p in path.rglob("*")
-                if p.suffix in SUFFIXES and p.is_file() and not _hidden(p.relative_to(path))
-            )
-            if not matches:
-                raise UsageError(f"{path}: no SLO definition files (*.yaml, *.yml) in this directory")
-            found.update(dict.fromkeys(matches))
-        elif path.is_file():
-            found[path] = None
-        else:
-            raise UsageError(f"{path}: no such file or directory")
-    return list(found)
-
-
-def _hidden(relative: FsPath) -> bool:
-    return any(part.startswith(".") for part in relative.parts)
-
-
-def load(paths: Sequence[str | FsPath]) -> Definitions:
-    """Load every definition under ``paths``; raise :class:`DefinitionError` listing all problems found."""
+def load(paths: Sequence[str | FsPath], warn: Warn | None = None) -> Definitions:
+    """Load every definition under ``paths``; raise :class:`DefinitionError` listing all problems found.
+    Entries of a directory that are skipped (a FIFO, a link loop, an unreadable directory) go to ``warn``."""
     services: list[LoadedService] = []
     outlines: list[Outline] = []
     problems: list[Problem] = []
-    for path in discover(paths):
+    for path in discover(paths, warn):
         file = load_file(path)
         problems.extend(file.problems)
         if file.service is not None:
@@ -110,13 +82,9 @@ class LoadedFile:
 def load_file(path: FsPath) -> LoadedFile:
     name = str(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return LoadedFile(None, [Problem(name, None, "", f"cannot read: {exc.strerror}")])
-    if len(raw) > MAX_FILE_BYTES:
-        return LoadedFile(
-            None, [Problem(name, None, "", f"file is over {MAX_FILE_BYTES // 1024 // 1024} MiB; refused")]
-        )
+        raw = read_definition(path)
+    except Unreadable as exc:
+        return LoadedFile(None, [Problem(name, None, "", exc.message)])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -133,14 +101,17 @@ def load_file(path: FsPath) -> LoadedFile:
         message = f"must be a mapping with apiVersion, service and objectives (got {got})"
         return LoadedFile(None, [Problem(name, doc.line_of(()), "", message)])
     sketch = outline(name, doc)
-    # Read from the raw data: reported beside schema errors.
-    tiers = tier_window_problems(name, doc) + slice_window_problems(name, doc)
+    # Read from the raw data, so reported beside schema errors: duplicate keys, tiers and slices that do
+    # not fit their windows.
+    found = [Problem(name, p.line, "", p.message) for p in doc.problems]
+    found += tier_window_problems(name, doc) + slice_window_problems(name, doc)
     try:
         spec = ServiceSpec.model_validate(doc.data)
     except ValidationError as exc:
-        return LoadedFile(None, validation_problems(name, doc, exc.errors()) + tiers, sketch)
-    if tiers:
-        return LoadedFile(None, tiers, sketch)
+        problems = validation_problems(name, doc, exc.errors()) + found
+        return LoadedFile(None, sorted(problems, key=lambda p: p.line or 0), sketch)
+    if found:
+        return LoadedFile(None, sorted(found, key=lambda p: p.line or 0), sketch)
     fingerprint = hashlib.sha256(raw).hexdigest()
     return LoadedFile(
         LoadedService(spec=spec, file=name, fingerprint=fingerprint, lines=doc.lines), [], sketch

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -104,14 +103,15 @@ def is_name(value: Any) -> bool:
     return isinstance(value, str) and _NAME.fullmatch(value) is not None
 
 
-# Control characters (C0, DEL, C1 such as U+0085 NEL) and Unicode line and paragraph separators
-# (U+2028, U+2029): each breaks a line in some reader of the value (mail headers, OpenMetrics, terminals).
-_BREAKING = {"Cc", "Zl", "Zp", "Cs"}
+# Control characters (Unicode's Cc: C0, DEL, C1 such as U+0085 NEL), the line and paragraph separators
+# U+2028 and U+2029, and lone surrogates: each breaks a line in some reader of the value (mail headers,
+# OpenMetrics, terminals) or cannot be written as UTF-8.
+_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def one_line(value: str) -> bool:
     """True when ``value`` holds no control character or line break of any kind."""
-    return not any(unicodedata.category(c) in _BREAKING for c in value)
+    return _BREAKING.search(value) is None
 
 
 def _not_allowed(value: str, allowed: re.Pattern[str]) -> str:

@@ -3,7 +3,8 @@
 PyYAML's composer gives nodes with positions; we build plain Python data from them ourselves so that we can
 record the line of each field, refuse duplicate keys and non-standard tags (``!!python/object`` and friends),
 and bound alias expansion: a "billion laughs" file is refused after a few thousand repeated nodes, in the
-memory its text takes, instead of being expanded.
+memory its text takes, instead of being expanded; and a long string repeated through aliases is refused once
+the repeats add up to more text than :data:`MAX_ALIAS_BYTES`, before any validator reads each copy.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 Path = tuple[str | int, ...]
 
 MAX_ALIAS_EXPANSION = 10_000  # nodes visited again through aliases; real definitions use a handful
+MAX_ALIAS_BYTES = 1024 * 1024  # characters of scalars visited again through aliases
 MAX_DEPTH = 64
 
 _STANDARD_TAGS = {
@@ -45,6 +47,9 @@ class YamlProblem(Exception):
 class Document:
     data: Any
     lines: dict[Path, int] = field(default_factory=dict)
+    # Problems that leave the data readable (a duplicate key keeps its first value, a key that is not a
+    # string is left out): reported together with the schema errors of the same file, not instead of them.
+    problems: list[YamlProblem] = field(default_factory=list)
 
     def line_of(self, path: Path) -> int:
         """The line of the deepest known prefix of ``path`` (a missing key points at its parent)."""
@@ -107,6 +112,7 @@ class _Builder:
         self.seen: set[int] = set()
         self.open: set[int] = set()  # the nodes being built: an alias to one of them is a cycle
         self.repeats = 0
+        self.repeated_chars = 0
 
     def build(self, node: Node, path: Path, depth: int = 0) -> Any:
         line = node.start_mark.line + 1
@@ -120,6 +126,14 @@ class _Builder:
             self.repeats += 1
             if self.repeats > MAX_ALIAS_EXPANSION:
                 raise YamlProblem(line, f"aliases expand to more than {MAX_ALIAS_EXPANSION} nodes; refused")
+            if isinstance(node, ScalarNode):
+                self.repeated_chars += len(node.value)
+                if self.repeated_chars > MAX_ALIAS_BYTES:
+                    # At the alias that went over (its key's line), not at the anchor it repeats.
+                    raise YamlProblem(
+                        self.doc.line_of(path),
+                        f"aliases expand to more than {MAX_ALIAS_BYTES // 1024 // 1024} MiB of text; refused",
+                    )
         self.seen.add(id(node))
         self.doc.lines.setdefault(path, line)
         if node.tag not in _STANDARD_TAGS:
@@ -146,13 +160,19 @@ class _Builder:
                 merged.update(self._merge_source(value_node, path, depth))
                 continue
             if not isinstance(key_node, ScalarNode):
-                raise YamlProblem(line, "mapping keys must be plain strings")
+                self.doc.problems.append(YamlProblem(line, "mapping keys must be plain strings"))
+                continue
             key = self.build(key_node, (*path, "<key>"), depth + 1)
             if not isinstance(key, str):  # `yes:` or `1:` would reach pydantic as a bool or int key
-                raise YamlProblem(line, f"mapping key {key!r} must be a string (quote it)")
+                self.doc.problems.append(
+                    YamlProblem(line, f"mapping key {key!r} must be a string (quote it)")
+                )
+                continue
             if key in first_line:
                 where = format_path(path) or "top level"
-                raise YamlProblem(line, f"duplicate key {key!r} in {where} (first at line {first_line[key]})")
+                message = f"duplicate key {key!r} in {where} (first at line {first_line[key]})"
+                self.doc.problems.append(YamlProblem(line, message))
+                continue  # the first value stays, and is validated: its own errors are not hidden
             first_line[key] = line
             self.doc.lines[(*path, key)] = line
             result[key] = self.build(value_node, (*path, key), depth + 1)

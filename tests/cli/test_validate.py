@@ -48,6 +48,12 @@ CASES: dict[str, list[str]] = {
     "not_a_mapping_scalar": ["2: must be a mapping with apiVersion, service and objectives (got 'checkout')"],
     "second_document": ["15: a file holds one service: found a second YAML document"],
     "duplicate_key": ["12: duplicate key 'target' in objectives[0] (first at line 10)"],
+    # A duplicate key keeps the first value, which is validated: its error is not hidden (issue 11).
+    "duplicate_key_beside_bad_target": [
+        "10: objectives[0].target: must be below 100 (got 120)",
+        "12: duplicate key 'target' in objectives[0] (first at line 10)",
+        "17: mapping key 2024 must be a string (quote it)",
+    ],
     "non_string_key": ["15: mapping key 2024 must be a string (quote it)"],
     # Unsafe YAML
     "recursive_alias": ["8: recursive alias: refers to a value that contains it"],
