@@ -25,6 +25,7 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
@@ -94,32 +95,64 @@ def credential_forms(user: str, password: str) -> set[str]:
 
 @dataclass(frozen=True)
 class _Starts:
-    """Masks every stretch of text that agrees with the start of a form for MIN_PREFIX characters or more."""
+    """Masks every stretch of text that agrees with the start of a form for MIN_PREFIX characters or more.
 
-    heads: re.Pattern[str]
-    by_head: dict[str, tuple[str, ...]]
+    One pattern, a trie of the forms' first ``MIN_PREFIX + _DEPTH`` characters, finds the longest such
+    stretch in one step of the regex engine; only a form longer than that (a long JWT) needs a match that
+    reached the end of the pattern extended in Python.
+    """
+
+    pattern: re.Pattern[str]
+    long_forms: dict[str, tuple[str, ...]]  # by their first MIN_PREFIX characters
 
     @classmethod
     def of(cls, all_forms: Iterable[str]) -> _Starts | None:
-        by_head: dict[str, list[str]] = {}
-        for form in all_forms:
-            if len(form) > MIN_PREFIX:
-                by_head.setdefault(form[:MIN_PREFIX], []).append(form)
-        if not by_head:
+        forms = [form for form in all_forms if len(form) > MIN_PREFIX]
+        if not forms:
             return None
-        return cls(_alternation(by_head), {head: tuple(forms) for head, forms in by_head.items()})
+        long_forms: dict[str, list[str]] = {}
+        for form in forms:
+            if len(form) > MIN_PREFIX + _DEPTH:
+                long_forms.setdefault(form[:MIN_PREFIX], []).append(form)
+        return cls(re.compile(_trie(forms)), {head: tuple(f) for head, f in long_forms.items()})
 
     def __call__(self, text: str) -> str:
+        if not self.long_forms:
+            return self.pattern.sub(MASK, text)
         parts = []
-        start = 0  # text[:start] is done: copied, or masked
-        for match in self.heads.finditer(text):
-            at = match.start()
-            end = at + max(_agreeing(text, at, form) for form in self.by_head[match.group()])
-            if at >= start:
-                parts += [text[start:at], MASK]
-            start = max(start, end)  # a head inside a masked stretch may reach past it
-        parts.append(text[start:])
+        done = 0  # text[:done] is copied or masked
+        while (match := self.pattern.search(text, done)) is not None:
+            at, end = match.span()
+            if end - at == MIN_PREFIX + _DEPTH:  # as far as the pattern goes: a long form may go on
+                longer = self.long_forms.get(text[at : at + MIN_PREFIX], ())
+                end = max(end, *(at + _agreeing(text, at, form) for form in longer))
+            parts += [text[done:at], MASK]
+            done = end
+        parts.append(text[done:])
         return "".join(parts)
+
+
+_DEPTH = 120  # characters past the first MIN_PREFIX that the pattern itself follows (nesting stays shallow)
+
+
+def _trie(forms: Iterable[str]) -> str:
+    """A pattern matching the longest start of any form that is at least MIN_PREFIX characters long."""
+    root: dict[str, Any] = {}
+    for form in forms:
+        node = root
+        for char in form[: MIN_PREFIX + _DEPTH]:
+            node = node.setdefault(char, {})
+
+    def pattern(node: dict[str, Any], depth: int) -> str:
+        if not node:
+            return ""
+        branches = [re.escape(char) + pattern(child, depth + 1) for char, child in sorted(node.items())]
+        body = branches[0] if len(branches) == 1 and depth < MIN_PREFIX else f"(?:{'|'.join(branches)})"
+        # Past MIN_PREFIX characters each further one is optional: greedy, so the longest agreement wins,
+        # and the trie's branches start with distinct characters, so there is never more than one to try.
+        return f"{body}?" if depth >= MIN_PREFIX else body
+
+    return pattern(root, 0)
 
 
 @dataclass(frozen=True)
@@ -140,7 +173,7 @@ class _Compiled:
 
 def _agreeing(text: str, at: int, form: str) -> int:
     """How many characters of ``text`` from ``at`` on agree with ``form`` (the first MIN_PREFIX do)."""
-    n = MIN_PREFIX
+    n = MIN_PREFIX + _DEPTH
     limit = min(len(form), len(text) - at)
     while n < limit and text[at + n] == form[n]:
         n += 1
