@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfoNotFoundError
 
@@ -166,10 +166,6 @@ def _group(inputs: Sequence[ObjectiveInput], results: list[ObjectiveResult | Non
         except (ValueError, TypeError, ZoneInfoNotFoundError) as exc:
             results[position] = failed_result(objective.key, f"invalid engine input: {exc}")
             continue
-        broken_totals = _broken_totals(objective)
-        if broken_totals is not None:
-            results[position] = failed_result(objective.key, broken_totals)
-            continue
         key = (
             objective.step,
             ts_ns.size,
@@ -256,7 +252,7 @@ def _evaluate_block(
     step = group.step
     good_steps = np.stack([m.good for m in members])
     total_steps = np.stack([m.total for m in members])
-    broken = _broken_steps(objectives, group.ts_ns, end, good_steps, total_steps)
+    broken = _broken(objectives, group.ts_ns, end, good_steps, total_steps)
     block = build_block(group.ts_ns, end, good_steps, total_steps)
     at_ns = to_ns(at - _EPOCH)
 
@@ -270,7 +266,9 @@ def _evaluate_block(
 
     windows = set(BURN_WINDOWS.values()).union(*(tier_windows(o.alert_tiers) for o in objectives))
     slo_windows = [at - s.start for s in spans]
-    totals = TotalsTable.of(objectives, at, windows.union(slo_windows))
+    # A broken row's totals are left out like its steps: its result is an error, and its sums stay finite.
+    usable = [replace(o, window_totals=None) if row in broken else o for row, o in enumerate(objectives)]
+    totals = TotalsTable.of(usable, at, windows.union(slo_windows))
 
     good, bad = block.sums(starts)
     seen = block.any_in_window(starts, block.valid)
@@ -363,10 +361,11 @@ def _evaluate_block(
     ]
 
 
-def _broken_steps(
+def _broken(
     objectives: list[ObjectiveInput], ts_ns: IntArray, end: int, good: FloatArray, total: FloatArray
 ) -> dict[int, str]:
-    """Rows with a count no counter can produce up to the evaluation time, and what was wrong.
+    """Rows with a count no counter can produce (a step up to the evaluation time, which the message
+    names, else a window total), and what was wrong.
 
     Their steps are blanked (no data) so the block's sums stay finite; their results are errors.
     """
@@ -374,6 +373,10 @@ def _broken_steps(
     for row in np.flatnonzero(broken_rows(good[:, :end], total[:, :end])).tolist():
         o = objectives[row]
         broken[row] = describe_steps(o.key, good[row, :end], total[row, :end], ts_ns[:end], o.counted)
+    for row, o in enumerate(objectives):
+        if row not in broken and (message := _broken_totals(o)) is not None:
+            broken[row] = message
+    for row in broken:
         good[row] = np.nan
         total[row] = np.nan
     return broken
