@@ -10,12 +10,14 @@ of it may reach stdout or stderr; the demo's reports are replayed from its snaps
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from slokit.settings import REDACT
 
 from .test_email_smtp import DEMO, SENDER, Certificate, Server, certificate, quick_retries, smtp_server
 
@@ -25,6 +27,14 @@ __all__ = ["certificate", "quick_retries", "smtp_server"]  # fixtures used here,
 
 USER = "slo-bot"
 PASSWORD = "smtp/pw+77 a1&=%q"
+
+
+@pytest.fixture(autouse=True)
+def restore_redactor() -> Iterator[None]:
+    """The secrets a test registers leave with it: their prefixes must not mask other tests' output."""
+    secrets, credentials = set(REDACT.secrets), set(REDACT.credentials)
+    yield
+    REDACT.secrets, REDACT.credentials = secrets, credentials
 
 
 def leaks(text: str) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,14 @@ from slokit.settings import REDACT, load_prometheus_settings, load_smtp_settings
 TOKEN = 'tok/3f+9a 77&c1=e2%"x\\<y'
 USER = "reporter"
 PASSWORD = "pw/91 bd+0e5a?#&"
+
+
+@pytest.fixture(autouse=True)
+def restore_redactor() -> Iterator[None]:
+    """The secrets a test registers leave with it: their prefixes must not mask other tests' output."""
+    secrets, credentials = set(REDACT.secrets), set(REDACT.credentials)
+    yield
+    REDACT.secrets, REDACT.credentials = secrets, credentials
 
 
 @pytest.fixture
