@@ -84,7 +84,10 @@ def _check_sendable(name: str, value: str | None, charset: str, carrier: str) ->
 def parse_header(raw: str) -> tuple[str, str]:
     name, sep, value = raw.partition(":")
     if not sep or not name.strip() or not re.fullmatch(r"[A-Za-z0-9-]+", name.strip()):
-        raise UsageError(f"--header must look like 'Name: value' (got {REDACT(raw)!r})")
+        # Only its first word: the rest may be a credential ("Authorization Bearer <token>", colon forgotten).
+        word = raw.strip().split(maxsplit=1)[0][:40] if raw.strip() else ""
+        shown = word + (" ..." if len(word) < len(raw.strip()) else "")
+        raise UsageError(f"--header must look like 'Name: value' (got {REDACT(shown)!r})")
     name, value = name.strip(), value.strip()
     if _SECRET_HEADER.search(name):
         REDACT.add(value)

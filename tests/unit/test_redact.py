@@ -275,3 +275,12 @@ def test_credential_headers_are_redacted(tmp_path: Path) -> None:
         env={"SLOKIT_PROMETHEUS_HEADERS": "Cookie: session=c00kie-value"},
     )
     assert REDACT("tenant-a k3y-0f-the-api session=c00kie-value") == "tenant-a *** ***"
+
+
+def test_a_malformed_header_shows_only_its_first_word() -> None:
+    """The colon forgotten, the rest is a credential: ``--header 'Authorization Bearer <token>'``."""
+    with pytest.raises(UsageError) as caught:
+        load_prometheus_settings(
+            url="http://prom:9090", headers=["Authorization Bearer s3cret-t0ken-x"], env={}
+        )
+    assert str(caught.value) == "--header must look like 'Name: value' (got 'Authorization ...')"
