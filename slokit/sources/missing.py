@@ -41,6 +41,11 @@ class SeriesLookup(Protocol):
 
     def label_values(self, label: str, selector: str) -> list[str]: ...
 
+    def appears_later(self, selector: str) -> bool:
+        """Whether the selector matches series after the range only: a metric (or a server) newer than the
+        evaluation time, which a report at that time cannot see yet."""
+        ...
+
 
 @dataclass(frozen=True)
 class Expression:
@@ -112,13 +117,36 @@ def judge(
         if expression is None:
             continue
         for selector in expression.selectors:
-            if lookup.has_series(str(selector)):
-                continue
-            if role == BAD:
-                notes.append(zero_note(expression, selector, lookup, lookback))
-            else:
-                errors.append(absent(expression, selector, lookup, lookback))
+            finding = look_up(expression, selector, lookup, lookback)
+            if finding is not None:
+                (notes if finding.note else errors).append(finding.text)
     return Verdict("; ".join(errors) if errors else None, tuple(notes))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What the index says of one selector that matched nothing: a definition error, or a note."""
+
+    text: str
+    note: bool
+
+
+def look_up(
+    expression: Expression, selector: Selector, lookup: SeriesLookup, lookback: str
+) -> Finding | None:
+    """None when the selector matches series in the range; otherwise why it does not, and what that means."""
+    if lookup.has_series(str(selector)):
+        return None
+    if lookup.appears_later(str(selector)):
+        # Not a typo: the series begin after the evaluation time (a metric added minutes ago, a new server,
+        # the evaluation time aligned down to 5 minutes). Before them there is no data, which is no_data.
+        return Finding(
+            f"{expression.field} {selector}: its series begin after the evaluation time; no data before it",
+            note=True,
+        )
+    if expression.role == BAD:
+        return Finding(zero_note(expression, selector, lookup, lookback), note=True)
+    return Finding(absent(expression, selector, lookup, lookback), note=False)
 
 
 def absent(expression: Expression, selector: Selector, lookup: SeriesLookup, lookback: str) -> str:

@@ -15,7 +15,7 @@ request count as the queries of a report.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from slokit.sources.missing import SeriesLookup
@@ -34,18 +34,34 @@ def _ts(moment: datetime) -> str:
 class RangeLookup:
     """The series index between ``start`` and ``end``; implements ``SeriesLookup``."""
 
-    def __init__(self, source: PrometheusSource, start: datetime, end: datetime, counter: list[int]) -> None:
+    def __init__(
+        self,
+        source: PrometheusSource,
+        start: datetime,
+        end: datetime,
+        counter: list[int],
+        now: datetime | None = None,
+    ) -> None:
         self.source, self.start, self.end, self.counter = source, start, end, counter
+        # The present (default: the clock), for series that begin after ``end``.
+        self.now = now or datetime.now(UTC)
         self._names: list[str] | None = None
-        self._found: dict[str, bool] = {}
+        self._found: dict[tuple[str, datetime, datetime], bool] = {}
 
     def has_series(self, selector: str) -> bool:
-        if selector not in self._found:
+        return self._exists(selector, self.start, self.end)
+
+    def appears_later(self, selector: str) -> bool:
+        return self.now > self.end and self._exists(selector, self.end, self.now)
+
+    def _exists(self, selector: str, start: datetime, end: datetime) -> bool:
+        key = (selector, start, end)
+        if key not in self._found:
             client = self.source.client
             params = {"match[]": selector, "limit": "1"}
-            found = self.source._call(self.counter, lambda: client.get_series(self.start, self.end, params))
-            self._found[selector] = bool(found)
-        return self._found[selector]
+            found = self.source._call(self.counter, lambda: client.get_series(start, end, params))
+            self._found[key] = bool(found)
+        return self._found[key]
 
     def metric_names(self) -> list[str]:
         if self._names is None:

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from slokit.durations import format_duration
 from slokit.errors import Problem
 from slokit.sources import promql
-from slokit.sources.base import BAD
-from slokit.sources.missing import SeriesLookup, absent, expressions, zero_note
+from slokit.sources.missing import SeriesLookup, expressions, look_up
 from slokit.spec.yamlsafe import Path, format_path
 
 if TYPE_CHECKING:
@@ -87,13 +86,16 @@ def _objective(plan: Planned, server: ExpressionServer, findings: Findings) -> N
         count = promql.with_matcher(latency.histogram, "_count")
     lookup = server.lookup(query.start - query.step, query.end)
     lookback = format_duration(query.end - query.start + query.step)
+    reported: set[str] = set()
     for role, wanted in expressions(query.sli, bucket, count).items():
         for selector in wanted.selectors:
             findings.selectors += 1
-            if lookup.has_series(str(selector)):
+            finding = look_up(wanted, selector, lookup, lookback)
+            if finding is None:
                 continue
-            if role == BAD:
-                note = zero_note(wanted, selector, lookup, lookback)
-                findings.notes.append(_problem(plan, role, f"note: {note}"))
-            else:
-                findings.problems.append(_problem(plan, role, absent(wanted, selector, lookup, lookback)))
+            problem = _problem(plan, role, f"note: {finding.text}" if finding.note else finding.text)
+            # A histogram's _bucket and _count are one field: one line for it, not one per series.
+            if problem.path in reported and latency is not None:
+                continue
+            reported.add(problem.path)
+            (findings.notes if finding.note else findings.problems).append(problem)

@@ -125,8 +125,9 @@ def test_the_note_shows_in_every_format(prometheus_url: str, fmt: str) -> None:
 
 def test_a_healthy_objective_costs_no_extra_request(prometheus_url: str) -> None:
     """The series index is asked only about a role that came back empty: the absent bad counter costs a
-    series lookup and the requests of its hint (the metric names, the values of job and code); its healthy
-    twin asks nothing but its queries."""
+    series lookup over the range, one after it (a metric newer than the evaluation time is no typo) and the
+    requests of its hint (the metric names, the values of job and code); its healthy twin asks nothing but
+    its queries."""
     paths: dict[str, list[str]] = {}
     source = PrometheusSource(PrometheusSettings(url=prometheus_url, concurrency=1))
     try:
@@ -142,6 +143,7 @@ def test_a_healthy_objective_costs_no_extra_request(prometheus_url: str) -> None
         source.close()
     endpoints = {name: [p.split("?")[0] for p in urls] for name, urls in paths.items()}
     lookups = [
+        "/api/v1/series",
         "/api/v1/series",
         "/api/v1/label/__name__/values",
         "/api/v1/label/job/values",
@@ -246,8 +248,6 @@ def test_validate_against_prometheus_reports_refused_and_missing(prometheus_url:
         'of it has code="2xx")',
         f'{shop}:33: objectives[2].sli.latency.histogram: {histogram}_bucket{{job="search"}} in the last '
         f"{LOOKBACK} (did you mean http_request_duration_seconds?)",
-        f'{shop}:33: objectives[2].sli.latency.histogram: {histogram}_count{{job="search"}} in the last '
-        f"{LOOKBACK} (did you mean http_request_duration_seconds?)",
         f'{shop}:42: objectives[3].sli.ratio.bad: note: bad selector http_requests_total{{job="admin",'
         f'code="503"}} matches no series in the last {LOOKBACK} (http_requests_total exists, but no '
         "series of it has all these labels): counted as zero bad events, as for an error counter that never "
@@ -285,3 +285,46 @@ def test_validate_passes_with_a_note_for_an_absent_bad_counter(prometheus_url: s
     [note] = err.splitlines()
     assert note.startswith(f"{tmp_path / 'shop.yaml'}:")
     assert ": objectives[0].sli.ratio.bad: note: bad selector " in note
+
+
+NEW_METRIC = """\
+apiVersion: slokit/v1
+service: newsvc
+owners:
+  operational: {team: platform-ops, email: [platform-ops@example.com]}
+objectives:
+  - name: availability
+    kind: operational
+    target: 99
+    window: 1d
+    sli:
+      ratio:
+        good: http_requests_total{job="newsvc",code!~"5.."}
+        total: http_requests_total{job="newsvc"}
+"""
+
+
+def test_a_metric_newer_than_the_evaluation_time_is_no_data_not_a_typo(
+    prometheus_url: str, tmp_path: Path
+) -> None:
+    # newsvc's series begin at 2026-10-20T00:00Z; a report an hour before sees none of them in its range,
+    # as a report does in the first minutes after a counter is deployed (the evaluation time is aligned down
+    # to 5 minutes). The server has them since: that is no data yet, not a misspelt name.
+    path = tmp_path / "newsvc.yaml"
+    path.write_text(NEW_METRIC, encoding="utf-8")
+    code, out, err = cli(
+        "report", str(path), "-f", "json", "--prometheus-url", prometheus_url, "--at", "2026-10-19T23:00:00Z"
+    )
+    assert code == 0, err
+    (item,) = json.loads(out)["objectives"]
+    assert (item["status"], item["error"], item["sli"]) == ("no_data", None, None)
+    assert item["notes"] == [
+        'good selector http_requests_total{job="newsvc",code!~"5.."}: its series begin after the evaluation '
+        "time; no data before it",
+        'total selector http_requests_total{job="newsvc"}: its series begin after the evaluation time; '
+        "no data before it",
+    ]
+    code, out, err = cli(
+        "validate", str(path), "--prometheus-url", prometheus_url, "--at", "2026-10-19T23:00:00Z"
+    )
+    assert code == 0, err

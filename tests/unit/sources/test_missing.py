@@ -28,28 +28,20 @@ SERIES = [
 class Index:
     """A series index answering like Prometheus's series and label-values APIs; counts the requests."""
 
-    def __init__(self) -> None:
+    def __init__(self, later: tuple[dict[str, str], ...] = ()) -> None:
         self.requests: list[str] = []
+        self.later = later  # series that begin after the evaluation time
 
-    def _matching(self, selector: str) -> list[dict[str, str]]:
-        parsed = parse_selector(selector)
-        wanted = list(parsed.matchers)
-        found = []
-        for labels in SERIES:
-            if parsed.metric is not None and labels["__name__"] != parsed.metric:
-                continue
-            ok = True
-            for m in wanted:
-                actual = labels.get(m.name, "")
-                hit = actual == m.value if m.op in ("=", "!=") else re.fullmatch(m.value, actual) is not None
-                ok &= hit if m.op in ("=", "=~") else not hit
-            if ok:
-                found.append(labels)
-        return found
+    def _matching(self, selector: str, series: Any = SERIES) -> list[dict[str, str]]:
+        return [labels for labels in series if _matches(selector, labels)]
 
     def has_series(self, selector: str) -> bool:
         self.requests.append(f"series {selector}")
         return bool(self._matching(selector))
+
+    def appears_later(self, selector: str) -> bool:
+        self.requests.append(f"later series {selector}")
+        return bool(self._matching(selector, self.later))
 
     def metric_names(self) -> list[str]:
         self.requests.append("names")
@@ -58,6 +50,18 @@ class Index:
     def label_values(self, label: str, selector: str) -> list[str]:
         self.requests.append(f"values {label} {selector}")
         return sorted({s[label] for s in self._matching(selector) if label in s})
+
+
+def _matches(selector: str, labels: dict[str, str]) -> bool:
+    parsed = parse_selector(selector)
+    if parsed.metric is not None and labels["__name__"] != parsed.metric:
+        return False
+    ok = True
+    for m in parsed.matchers:
+        actual = labels.get(m.name, "")
+        hit = actual == m.value if m.op in ("=", "!=") else re.fullmatch(m.value, actual) is not None
+        ok &= hit if m.op in ("=", "=~") else not hit
+    return ok
 
 
 def sli(data: dict[str, Any]) -> SLI:
@@ -187,3 +191,27 @@ def test_suggest_up_to_three_names() -> None:
         "grpc_requests_total",
     ]
     assert suggest("h_bucket", ["hh_bucket", "hh_count", "x"], "_bucket") == ["hh"]
+
+
+def test_a_metric_newer_than_the_evaluation_time_is_no_data_with_a_note_not_a_typo() -> None:
+    # A counter deployed three minutes ago: the report's time is aligned down to 5 minutes, so the range
+    # holds none of its series, but the server has them since. That is no data yet, not a definition error.
+    index = Index(later=({"__name__": "orders_total", "job": "shop"},))
+    wanted = expressions(ratio(good='orders_total{job="shop",code!~"5.."}', total='orders_total{job="shop"}'))
+    got = judge(wanted, [GOOD, TOTAL], index, "33d5m")
+    assert got.error is None
+    assert got.notes == (
+        'good selector orders_total{job="shop",code!~"5.."}: its series begin after the evaluation time; '
+        "no data before it",
+        'total selector orders_total{job="shop"}: its series begin after the evaluation time; '
+        "no data before it",
+    )
+
+
+def test_a_typo_is_still_a_typo_when_the_index_is_asked_about_later_series() -> None:
+    index = Index(later=({"__name__": "orders_total", "job": "shop"},))
+    got = judge(expressions(ratio(good="ordres_total", total="orders_total")), [GOOD], index, "33d5m")
+    assert (
+        got.error == "good selector ordres_total matches no series in the last 33d5m "
+        "(no metric of that name or a similar one)"
+    )
