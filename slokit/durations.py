@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from slokit.redact import cut
+
 _UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 # ASCII digits only: Python's \d also matches other scripts' digits (Arabic-Indic, Devanagari).
 _DURATION = re.compile(r"(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
@@ -12,6 +14,12 @@ _DURATION = re.compile(r"(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)
 # slice is at most an hour. Checked on the integer before a timedelta is made, so `99999999999999d` is a
 # one-line error rather than an overflow.
 MAX_DURATION = timedelta(days=400)
+SHOWN = 100  # characters of a value echoed in an error message
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` for an error message, cut to a readable length (a file may hold a 1 MiB string)."""
+    return cut(repr(value), SHOWN, one_line=False)
 
 
 def parse_duration(
@@ -21,20 +29,19 @@ def parse_duration(
     outside ``minimum`` (default: anything above 0) to ``maximum`` (default :data:`MAX_DURATION`)."""
     match = _DURATION.fullmatch(text.strip())
     if not text.strip() or match is None or not any(match.groups()):
-        raise ValueError(f"must be a duration like 5m, 1h or 30d (got {text!r})")
+        raise ValueError(f"must be a duration like 5m, 1h or 30d (got {shown(text)})")
     groups = [g.lstrip("0") or "0" if g else "0" for g in match.groups()]
     # Beyond 12 digits is out of range whatever the unit; int() of thousands of digits is itself refused.
     seconds = sum(int(g[:13]) * unit for g, unit in zip(groups, _UNITS.values(), strict=True))
     if seconds == 0:
-        raise ValueError(f"must be longer than 0 (got {text!r})")
+        raise ValueError(f"must be longer than 0 (got {shown(text)})")
     low = int(minimum.total_seconds()) if minimum is not None else 1
     high = int(maximum.total_seconds())
     if max(len(g) for g in groups) > 12 or not low <= seconds <= high:
         limits = (
             f"between {_spell(low)} and {_spell(high)}" if minimum is not None else f"at most {_spell(high)}"
         )
-        spelt = text.strip()
-        raise ValueError(f"must be {limits} (got {spelt if len(spelt) <= 24 else spelt[:20] + '...'})")
+        raise ValueError(f"must be {limits} (got {cut(text.strip(), 24)})")
     return timedelta(seconds=seconds)
 
 

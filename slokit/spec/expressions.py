@@ -7,7 +7,9 @@ fingerprint is made from the definition as written.
 
 from __future__ import annotations
 
+from slokit.durations import SHOWN
 from slokit.promql_syntax import PromQLSyntaxError, Selector, check_query, parse_selector
+from slokit.redact import cut
 
 _FULL_PROMQL = (
     'must be a metric selector like http_requests_total{{job="api"}} (got {got}); '
@@ -26,7 +28,7 @@ def _parse(value: str) -> Selector:
 
 def _got(value: str) -> str:
     # Quoted as written: repr() would double every backslash of a regex and confuse the reader.
-    return f"'{value.strip()}'"
+    return f"'{cut(value.strip(), SHOWN, one_line=False)}'"
 
 
 def selector(value: str) -> str:

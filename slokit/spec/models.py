@@ -27,7 +27,8 @@ from pydantic import (
 )
 
 from slokit import mailbox
-from slokit.durations import MAX_DURATION, format_duration, parse_duration
+from slokit.durations import MAX_DURATION, SHOWN, format_duration, parse_duration, shown
+from slokit.redact import cut
 from slokit.spec import expressions
 
 API_VERSION = "slokit/v1"
@@ -48,7 +49,7 @@ MAX_SLICE = timedelta(hours=1)
 def _number(value: Any) -> Any:
     # YAML gives bool for `yes`/`true`, and pydantic's lax mode would read "99.9" or True as numbers.
     if isinstance(value, bool) or not isinstance(value, int | float):
-        got = "null" if value is None else str(value).lower() if isinstance(value, bool) else repr(value)
+        got = "null" if value is None else str(value).lower() if isinstance(value, bool) else shown(value)
         raise ValueError(f"must be a number (got {got})")
     if not _finite(value):
         # .nan compares false with everything, so it would pass every range check after this one.
@@ -75,7 +76,7 @@ def _duration(value: Any, minimum: timedelta | None = None, maximum: timedelta =
     if isinstance(value, timedelta):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"must be a duration like 5m, 1h or 30d (got {value!r})")
+        raise ValueError(f"must be a duration like 5m, 1h or 30d (got {shown(value)})")
     return parse_duration(value, minimum, maximum)
 
 
@@ -117,7 +118,7 @@ def one_line(value: str) -> bool:
 def _not_allowed(value: str, allowed: re.Pattern[str]) -> str:
     """What breaks the rule, so that ``größe`` says which character rather than only the rule."""
     bad = [c for c in dict.fromkeys(value) if not allowed.match(c)]
-    return ", ".join(repr(c) for c in bad)
+    return cut(", ".join(repr(c) for c in bad), SHOWN, one_line=False)
 
 
 def _name(value: str) -> str:
@@ -131,7 +132,7 @@ def _name(value: str) -> str:
         why = f"{bad} not allowed"
     else:
         why = f"starts with {value[0]!r}"
-    raise ValueError(f"must be {NAME_RULE} (got {value!r}: {why})")
+    raise ValueError(f"must be {NAME_RULE} (got {shown(value)}: {why})")
 
 
 def _percent(value: float) -> float:
@@ -169,13 +170,20 @@ class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+MAX_ADDRESS = 998  # the longest line a mail header may have (RFC 5322)
+
+
 def _address(value: str) -> str:
+    if len(value) > MAX_ADDRESS:  # parsing a megabyte-long "address" takes seconds
+        raise ValueError(
+            f"must be an email address (got {shown(value)}): longer than {MAX_ADDRESS} characters"
+        )
     try:
         mailbox.parse(value)
     except mailbox.MailboxError as exc:
         reason = exc.reason.rstrip(".")
         raise ValueError(
-            f"must be an email address (got {value!r}): {reason[:1].lower()}{reason[1:]}"
+            f"must be an email address (got {shown(value)}): {reason[:1].lower()}{reason[1:]}"
         ) from None
     return value.strip()
 
@@ -190,14 +198,14 @@ def _team(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
     if not one_line(value):
-        raise ValueError(f"must be one line of text without control characters (got {value!r})")
+        raise ValueError(f"must be one line of text without control characters (got {shown(value)})")
     return value.strip()
 
 
 def _label_value(value: str) -> str:
     # Label values go into OpenMetrics lines and HTTP exposition: a line break would split a sample.
     if not one_line(value):
-        raise ValueError(f"must be one line of text without control characters (got {value!r})")
+        raise ValueError(f"must be one line of text without control characters (got {shown(value)})")
     return value
 
 
@@ -222,7 +230,7 @@ def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"must be an IANA name like UTC or Europe/Berlin (got {value!r})") from None
+        raise ValueError(f"must be an IANA name like UTC or Europe/Berlin (got {shown(value)})") from None
     return value
 
 
@@ -301,13 +309,13 @@ class Comparison(Spec):
         if isinstance(data, str):
             match = _COMPARISON.fullmatch(data)
             if match is None:
-                raise ValueError(f"must be a comparison like '>= 1' or '< 0.5' (got {data!r})")
+                raise ValueError(f"must be a comparison like '>= 1' or '< 0.5' (got {shown(data)})")
             if not math.isfinite(float(match.group(2))):  # '>= 1e999' reads as infinity
-                raise ValueError(f"must compare with a finite number (got {data!r})")
+                raise ValueError(f"must compare with a finite number (got {shown(data)})")
             return {"op": match.group(1), "value": float(match.group(2))}
         if isinstance(data, dict):
             return data
-        raise ValueError(f"must be a comparison like '>= 1' or '< 0.5' (got {data!r})")
+        raise ValueError(f"must be a comparison like '>= 1' or '< 0.5' (got {shown(data)})")
 
     def __str__(self) -> str:
         return f"{self.op} {self.value:g}"
@@ -422,7 +430,7 @@ def _label_names(value: dict[str, str]) -> dict[str, str]:
         if not _LABEL_NAME.fullmatch(key):
             bad = _not_allowed(key, _LABEL_CHAR)
             why = f"{bad} not allowed" if bad else "starts with a digit" if key else "empty"
-            raise ValueError(f"label name must be {LABEL_NAME_RULE} (got {key!r}: {why})")
+            raise ValueError(f"label name must be {LABEL_NAME_RULE} (got {shown(key)}: {why})")
     return value
 
 

@@ -20,6 +20,10 @@ Path = tuple[str | int, ...]
 MAX_ALIAS_EXPANSION = 10_000  # nodes visited again through aliases; real definitions use a handful
 MAX_ALIAS_BYTES = 1024 * 1024  # characters of scalars visited again through aliases
 MAX_DEPTH = 64
+# Values (keys, scalars, lists, mappings) in one file, counted as they are composed (repeats through
+# aliases have their own limits above): a definition with a dozen objectives has a few hundred. Checking
+# costs up to ~100 us a value (an email address): this keeps the largest file accepted near a second.
+MAX_VALUES = 10_000
 
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:str",
@@ -60,11 +64,44 @@ class Document:
         return 1
 
 
+class _CountingLoader(_Loader):  # type: ignore[misc,valid-type]
+    """Refuses a file with too many values while it is composed: composing is what a huge file costs."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.composed = 0
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        self.composed += 1  # once for every node the composer makes, aliases not included
+        if self.composed > MAX_VALUES:
+            raise _TooManyValues
+        return super().resolve(kind, value, implicit)
+
+
+class _TooManyValues(Exception):
+    pass
+
+
+def _too_many(line: int) -> YamlProblem:
+    return YamlProblem(line, f"more than {MAX_VALUES} values in one file; refused")
+
+
+def _line_reached(loader: Any) -> int:
+    """The line the composer had reached (the next event's): where the value over the limit is."""
+    try:
+        event = loader.peek_event()
+    except yaml.YAMLError:
+        return 1
+    return event.start_mark.line + 1 if event is not None else 1
+
+
 def load_document(text: str) -> Document:
     """Parse one YAML document. Raises :class:`YamlProblem` with a 1-based line."""
-    loader = _Loader(text)
+    loader = _CountingLoader(text)
     try:
         node = loader.get_single_node()
+    except _TooManyValues:
+        raise _too_many(_line_reached(loader)) from None
     except yaml.MarkedYAMLError as exc:
         raise _problem_from(exc, text) from None
     except yaml.reader.ReaderError as exc:
