@@ -140,14 +140,24 @@ def team_table(section: TeamSection, layout: Layout) -> Table:
 def _errors(report: Report) -> list[RenderableType]:
     # Below the tables, not in them: a long error in a cell would squeeze every column. Once for the report,
     # identical ones collapsed: a server that is down fails every objective of every team the same way.
-    lines = source_errors(report.objectives)
-    if not lines:
-        return []
-    return [
-        Text("Source errors:", style=f"bold {STYLES['error']}"),
-        *(Text(f"  {line}", style=STYLES["error"]) for line in lines),
-        Text(""),
-    ]
+    # A selector that matches nothing or a query the server cannot parse is the definition's fault, not the
+    # server's: the heading says which, as `check` and the JSON's error_kind do.
+    blocks: list[RenderableType] = []
+    for heading, kinds in (
+        ("Definition errors:", ("definition", "malformed")),
+        ("Source errors:", ("source",)),
+    ):
+        lines = source_errors(o for o in report.objectives if (o.error_kind or "source") in kinds)
+        if lines:
+            blocks += [
+                Text(heading, style=f"bold {STYLES['error']}"),
+                *(
+                    Text(f"  {line}", style=STYLES["error"], no_wrap=True, overflow="ignore")
+                    for line in lines
+                ),
+                Text(""),
+            ]
+    return blocks
 
 
 def _partial(report: Report) -> list[RenderableType]:
@@ -172,7 +182,11 @@ def _notes(report: Report) -> list[RenderableType]:
     lines = [f"  {o.service}/{o.objective}: {note}" for o in report.objectives for note in o.notes]
     if not lines:
         return []
-    return [Text("Notes:", style="bold"), *(Text(line) for line in lines), Text("")]
+    return [
+        Text("Notes:", style="bold"),
+        *(Text(line, no_wrap=True, overflow="ignore") for line in lines),
+        Text(""),
+    ]
 
 
 def team_lines(section: TeamSection) -> Group:
@@ -221,7 +235,16 @@ def _policy(report: Report) -> list[RenderableType]:
     return lines
 
 
-def renderable(report: Report, width: int) -> Group:
+def render_table(report: Report, console: Console) -> None:
+    # The tables fit the width; the lines under them (notes, errors) are printed whole, each on one line
+    # however long: a log is grepped for the selector a message names.
+    console.print(_tables(report, console.width))
+    for line in [*_notes(report), *_errors(report)]:
+        console.print(line, soft_wrap=True)
+    console.print(Group(*_policy(report)))
+
+
+def _tables(report: Report, width: int) -> Group:
     header = Text(
         f"slokit report · evaluated {report.evaluated_at:%Y-%m-%d %H:%M} UTC · "
         f"{fmt.plural(len(report.objectives), 'objective')}: {summary(report.counts)}",
@@ -236,14 +259,7 @@ def renderable(report: Report, width: int) -> Group:
         else:
             parts.append(team_table(section, tables))
     parts.extend(_partial(report))
-    parts.extend(_notes(report))
-    parts.extend(_errors(report))
-    parts.extend(_policy(report))
     return Group(*parts)
-
-
-def render_table(report: Report, console: Console) -> None:
-    console.print(renderable(report, console.width))
 
 
 def render_table_text(report: Report, width: int = 160) -> str:

@@ -328,3 +328,22 @@ def test_a_metric_newer_than_the_evaluation_time_is_no_data_not_a_typo(
         "validate", str(path), "--prometheus-url", prometheus_url, "--at", "2026-10-19T23:00:00Z"
     )
     assert code == 0, err
+
+
+def test_the_piped_table_lists_definition_errors_apart_each_on_one_line(
+    prometheus_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Piped (160 columns): a typo is the definition's fault, not the server's, and its message stays on
+    # one line so that a log can be grepped for the selector it names.
+    monkeypatch.delenv("COLUMNS", raising=False)
+    code, out, _ = cli("report", str(MISSING), "--prometheus-url", prometheus_url, "--at", AT)
+    assert code == 3
+    lines = out.splitlines()
+    assert "Source errors:" not in lines
+    heading = lines.index("Definition errors:")
+    typo = (
+        '  shop/typo-total: total selector http_request_total{job="checkout"} matches no series in the last '
+        f"{LOOKBACK} (did you mean http_requests_total or idle_requests_total?)"
+    )
+    assert typo in lines[heading + 1 :]
+    assert len(typo) > 160
