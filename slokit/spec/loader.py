@@ -95,7 +95,7 @@ def load_file(path: FsPath) -> LoadedFile:
     try:
         doc = load_document(text)
     except YamlProblem as exc:
-        return LoadedFile(None, [Problem(name, exc.line, "", exc.message)])
+        return LoadedFile(None, [Problem(name, exc.line, format_path(exc.path), exc.message)])
     if not isinstance(doc.data, dict):
         got = _got(doc.data)
         message = f"must be a mapping with apiVersion, service and objectives (got {got})"
@@ -103,7 +103,7 @@ def load_file(path: FsPath) -> LoadedFile:
     sketch = outline(name, doc)
     # Read from the raw data, so reported beside schema errors: duplicate keys, tiers and slices that do
     # not fit their windows.
-    found = [Problem(name, p.line, "", p.message) for p in doc.problems]
+    found = [Problem(name, p.line, format_path(p.path), p.message) for p in doc.problems]
     found += tier_window_problems(name, doc) + slice_window_problems(name, doc)
     try:
         spec = ServiceSpec.model_validate(doc.data)

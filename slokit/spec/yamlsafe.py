@@ -9,11 +9,14 @@ the repeats add up to more text than :data:`MAX_ALIAS_BYTES`, before any validat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from slokit.durations import shown
 
 Path = tuple[str | int, ...]
 
@@ -36,15 +39,22 @@ _STANDARD_TAGS = {
     "tag:yaml.org,2002:timestamp",
 }
 _MERGE = "tag:yaml.org,2002:merge"
+_NOUNS = {
+    "tag:yaml.org,2002:int": "integer",
+    "tag:yaml.org,2002:float": "number",
+    "tag:yaml.org,2002:bool": "boolean",
+    "tag:yaml.org,2002:timestamp": "date",
+}
 # libyaml when present: composing is most of the time `slokit validate` spends on a large tree.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class YamlProblem(Exception):
-    def __init__(self, line: int, message: str) -> None:
+    def __init__(self, line: int, message: str, path: Path = ()) -> None:
         super().__init__(message)
         self.line = line
         self.message = message
+        self.path = path  # the field it concerns, when there is one (not for a syntax error)
 
 
 @dataclass
@@ -155,7 +165,7 @@ class _Builder:
         line = node.start_mark.line + 1
         if id(node) in self.open:
             raise YamlProblem(
-                self.doc.lines.get(path, line), "recursive alias: refers to a value that contains it"
+                self.doc.lines.get(path, line), "recursive alias: refers to a value that contains it", path
             )
         if depth > MAX_DEPTH:
             raise YamlProblem(line, f"nested more than {MAX_DEPTH} levels deep")
@@ -175,9 +185,15 @@ class _Builder:
         self.doc.lines.setdefault(path, line)
         if node.tag not in _STANDARD_TAGS:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            raise YamlProblem(line, f"YAML tag {tag} is not allowed")
+            raise YamlProblem(line, f"YAML tag {tag} is not allowed", path)
         if isinstance(node, ScalarNode):
-            return self.constructor.construct_object(node)
+            try:
+                return self.constructor.construct_object(node)
+            except (ValueError, KeyError, OverflowError, yaml.YAMLError):
+                # `2024-02-30` reads as a date that does not exist; `!!int abc` as an int that is not one.
+                noun = _NOUNS.get(node.tag, node.tag)
+                message = f"not a valid {noun} (got {shown(node.value)}); quote it if it is text"
+                raise YamlProblem(line, message, path) from None
         self.open.add(id(node))
         try:
             if isinstance(node, SequenceNode):
@@ -197,18 +213,17 @@ class _Builder:
                 merged.update(self._merge_source(value_node, path, depth))
                 continue
             if not isinstance(key_node, ScalarNode):
-                self.doc.problems.append(YamlProblem(line, "mapping keys must be plain strings"))
+                self.doc.problems.append(YamlProblem(line, "mapping keys must be plain strings", path))
                 continue
             key = self.build(key_node, (*path, "<key>"), depth + 1)
             if not isinstance(key, str):  # `yes:` or `1:` would reach pydantic as a bool or int key
                 self.doc.problems.append(
-                    YamlProblem(line, f"mapping key {key!r} must be a string (quote it)")
+                    YamlProblem(line, f"mapping key {shown(key)} must be a string (quote it)", path)
                 )
                 continue
             if key in first_line:
-                where = format_path(path) or "top level"
-                message = f"duplicate key {key!r} in {where} (first at line {first_line[key]})"
-                self.doc.problems.append(YamlProblem(line, message))
+                message = f"duplicate key (first at line {first_line[key]})"
+                self.doc.problems.append(YamlProblem(line, message, (*path, key)))
                 continue  # the first value stays, and is validated: its own errors are not hidden
             first_line[key] = line
             self.doc.lines[(*path, key)] = line
@@ -224,18 +239,23 @@ class _Builder:
         for source in sources:
             value = self.build(source, path, depth + 1)
             if not isinstance(value, dict):
-                raise YamlProblem(source.start_mark.line + 1, "a merge key (<<) needs a mapping")
+                raise YamlProblem(source.start_mark.line + 1, "a merge key (<<) needs a mapping", path)
             for key, item in value.items():
                 merged.setdefault(key, item)
         return merged
 
 
 def format_path(path: Path) -> str:
-    """``("objectives", 0, "target")`` -> ``objectives[0].target``."""
+    """``("objectives", 0, "target")`` -> ``objectives[0].target``. A key that is not a plain word (a line
+    break, a control character, a colon, a megabyte) is shown quoted and cut, so the line stays one line."""
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            key = part if _PLAIN_KEY.fullmatch(part) else shown(part)
+            out += f".{key}" if out else key
     return out
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_<>-]{1,100}")

@@ -47,18 +47,23 @@ CASES: dict[str, list[str]] = {
     "not_a_mapping_list": ["2: must be a mapping with apiVersion, service and objectives (got a list)"],
     "not_a_mapping_scalar": ["2: must be a mapping with apiVersion, service and objectives (got 'checkout')"],
     "second_document": ["15: a file holds one service: found a second YAML document"],
-    "duplicate_key": ["12: duplicate key 'target' in objectives[0] (first at line 10)"],
+    "duplicate_key": ["12: objectives[0].target: duplicate key (first at line 10)"],
     # A duplicate key keeps the first value, which is validated: its error is not hidden (issue 11).
     "duplicate_key_beside_bad_target": [
         "10: objectives[0].target: must be below 100 (got 120)",
-        "12: duplicate key 'target' in objectives[0] (first at line 10)",
-        "17: mapping key 2024 must be a string (quote it)",
+        "12: objectives[0].target: duplicate key (first at line 10)",
+        "17: labels: mapping key 2024 must be a string (quote it)",
     ],
-    "non_string_key": ["15: mapping key 2024 must be a string (quote it)"],
+    "non_string_key": ["15: labels: mapping key 2024 must be a string (quote it)"],
     # Unsafe YAML
-    "recursive_alias": ["8: recursive alias: refers to a value that contains it"],
-    "python_tag": ["3: YAML tag !!python/object/apply:os.system is not allowed"],
-    "custom_tag": ["10: YAML tag !percent is not allowed"],
+    "recursive_alias": ["8: owners.application.deputy: recursive alias: refers to a value that contains it"],
+    "python_tag": ["3: service: YAML tag !!python/object/apply:os.system is not allowed"],
+    # Values YAML types implicitly or by tag that cannot be read as that type: exit 70 before (issue 11).
+    "impossible_date": ["4: description: not a valid date (got '2024-02-30'); quote it if it is text"],
+    "int_tag_not_an_int": [
+        "10: objectives[0].target: not a valid integer (got 'ninety'); quote it if it is text",
+    ],
+    "custom_tag": ["10: objectives[0].target: YAML tag !percent is not allowed"],
     # Top level
     "api_version_wrong": ["2: apiVersion: must be 'slokit/v1' (got 'slokit/v2')"],
     "api_version_missing": ["2: apiVersion: required field is missing"],
