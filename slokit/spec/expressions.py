@@ -7,7 +7,7 @@ fingerprint is made from the definition as written.
 
 from __future__ import annotations
 
-from slokit.durations import SHOWN
+from slokit.durations import SHOWN, shown
 from slokit.promql_syntax import PromQLSyntaxError, Selector, check_query, parse_selector
 from slokit.redact import cut
 
@@ -28,7 +28,10 @@ def _parse(value: str) -> Selector:
 
 def _got(value: str) -> str:
     # Quoted as written: repr() would double every backslash of a regex and confuse the reader.
-    return f"'{cut(value.strip(), SHOWN, one_line=False)}'"
+    text = value.strip()
+    if not text.isprintable():  # a line break or control character: escaped, so the error stays one line
+        return shown(text)
+    return f"'{cut(text, SHOWN, one_line=False)}'"
 
 
 def selector(value: str) -> str:

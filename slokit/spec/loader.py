@@ -135,11 +135,21 @@ def validation_problems(file: str, doc: Document, errors: Iterable[Any]) -> list
 
 
 def _data_path(data: Any, loc: Sequence[str | int]) -> Path:
-    """Map pydantic's location (which includes union tags such as ``~calendar``) to a path in the data."""
+    """Map pydantic's location (which includes union tags such as ``~calendar``) to a path in the data.
+
+    Walked along the data: a key the file has is kept whatever it looks like (``api[Version`` is a
+    misspelt key, not one of pydantic's own steps); pydantic's steps are dropped where the data has no
+    such key."""
     path: list[str | int] = []
+    node = data
     for part in loc:
-        if isinstance(part, str) and (part.startswith("~") or "[" in part):
-            continue
+        in_dict = isinstance(node, dict) and part in node
+        if in_dict or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+            node = node[part]
+        elif isinstance(part, str) and (part.startswith("~") or "[" in part):
+            continue  # a union tag, a validator's name, a dict's "[key]"
+        else:
+            node = None  # a missing field: nothing under it
         path.append(part)
     return tuple(path)
 
