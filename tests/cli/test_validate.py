@@ -272,6 +272,12 @@ CASES: dict[str, list[str]] = {
         f"18: labels.color: {ONE_LINE} (got '\\x1b[31mred')",
         f"19: labels.nul: {ONE_LINE} (got 'a\\x00b')",
     ],
+    # Found by the fuzz test (test_validate_fuzz.py): a field path kept, an error line kept whole.
+    "unknown_key_with_bracket": ["2: 'api[Version': unknown field; did you mean 'apiVersion'?"],
+    "selector_line_separator": [
+        "14: objectives[0].sli.ratio.total: unexpected '\\u2028' after the selector "
+        "(got 'http_requests_total{job=\"checkout\"}\\u2028x')",
+    ],
     # Several problems in one file: all of them, in line order, not only the first.
     "several_errors": [
         "2: apiVersion: must be 'slokit/v1' (got 'slokit/v2')",

@@ -46,6 +46,7 @@ YAML_LEVEL = (
     "more than 10000 values",
     "mapping keys must be plain strings",
     "mapping key ",  # at the top level: there is no field above the key
+    "a merge key (<<) needs a mapping",  # likewise
     "recursive alias",
 )
 FIELD = re.compile(r"""(?:[^\s:'"]+|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")+: \S.*""")
