@@ -229,7 +229,7 @@ class Owners(Spec):
 def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: `Europe` is a directory of zones
         raise ValueError(f"must be an IANA name like UTC or Europe/Berlin (got {shown(value)})") from None
     return value
 

@@ -165,6 +165,13 @@ CASES: dict[str, list[str]] = {
     "calendar_bad_timezone": [
         "15: window.timezone: must be an IANA name like UTC or Europe/Berlin (got 'Europe/Berlim')",
     ],
+    "calendar_timezone_region": [
+        "15: window.timezone: must be an IANA name like UTC or Europe/Berlin (got 'Europe')",
+    ],
+    "calendar_timezone_too_long": [
+        f"15: window.timezone: must be an IANA name like UTC or Europe/Berlin (got 'Europe/{'x' * 92}... "
+        "(209 more characters))",
+    ],
     "calendar_unknown_key": ["15: window.tz: unknown field (allowed: calendar, timezone)"],
     # Owners
     "owner_bad_email": [
