@@ -92,7 +92,10 @@ CaOpt = Annotated[
 ]
 InsecureOpt = Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates.")]
 TimeoutOpt = Annotated[
-    float | None, typer.Option("--timeout", metavar="SECONDS", help="Seconds per HTTP request (default 30).")
+    float | None,
+    typer.Option(
+        "--timeout", metavar="SECONDS", help="Seconds per try of an HTTP request, all of it (default 30)."
+    ),
 ]
 ConcurrencyOpt = Annotated[
     int | None, typer.Option("--concurrency", metavar="N", help="Parallel queries (default 8).")

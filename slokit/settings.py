@@ -10,6 +10,7 @@ slokit prints and every file it writes.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +26,10 @@ __all__ = ["REDACT", "Redactor", "excerpt", "redact_url"]
 
 ENV_PREFIX = "SLOKIT_"
 CONFIG_FILE = "slokit.yaml"
+# Bounds of the Prometheus settings: a request is bounded in time (one try: MAX_TIMEOUT at most), and the
+# connection pool is allocated up front for the concurrency.
+MAX_TIMEOUT = 3600.0
+MAX_CONCURRENCY = 256
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,8 @@ class PrometheusSettings:
     retries: int = 3
     backoff: float = 0.5
     concurrency: int = 8
+    # A larger answer is refused rather than read: a runaway query (or server) must not exhaust memory.
+    max_response_mib: float = 64
     # gzip saves bandwidth on a remote link but costs the server about as much CPU as evaluating the query.
     # None = auto: off for a loopback address, where there is no bandwidth to save, on otherwise.
     compression: bool | None = None
@@ -109,14 +116,25 @@ def _bool(name: str, raw: str) -> bool:
     raise UsageError(f"{name} must be true or false (got {raw!r})")
 
 
-def _number(name: str, raw: Any, kind: type[int] | type[float], minimum: float) -> Any:
+def _number(
+    name: str, raw: Any, kind: type[int] | type[float], minimum: float, maximum: float = math.inf
+) -> Any:
     try:
         value = kind(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # int("inf") overflows
         raise UsageError(f"{name} must be a number (got {raw!r})") from None
+    if isinstance(raw, bool) or not math.isfinite(value):
+        raise UsageError(f"{name} must be a finite number (got {raw!r})")
     if value < minimum:
         raise UsageError(f"{name} must be at least {minimum:g} (got {raw!r})")
+    if value > maximum:
+        raise UsageError(f"{name} must be at most {maximum:g} (got {raw!r})")
     return value
+
+
+def _given(value: Any, default: Any) -> Any:
+    """``value`` unless it is missing: ``value or default`` would turn a 0 given into the default."""
+    return default if value is None else value
 
 
 def _compression(name: str, raw: Any) -> bool | None:
@@ -151,6 +169,7 @@ _FILE_KEYS = {
     "backoff",
     "concurrency",
     "compression",
+    "max_response_mib",
 }
 
 
@@ -310,18 +329,27 @@ def load_prometheus_settings(
         else _bool(origin("PROMETHEUS_VERIFY_TLS", "verify_tls"), str(verify_raw)),
         timeout=_number(
             origin("PROMETHEUS_TIMEOUT", "timeout", None if timeout is None else "--timeout"),
-            pick(timeout, "PROMETHEUS_TIMEOUT", "timeout") or s.timeout,
+            _given(pick(timeout, "PROMETHEUS_TIMEOUT", "timeout"), s.timeout),
             float,
             0.1,
+            MAX_TIMEOUT,
         ),
-        retries=_number(f"{config_path}: prometheus.retries", file.get("retries", s.retries), int, 0),
-        backoff=_number(f"{config_path}: prometheus.backoff", file.get("backoff", s.backoff), float, 0),
+        retries=_number(f"{config_path}: prometheus.retries", file.get("retries", s.retries), int, 0, 10),
+        backoff=_number(f"{config_path}: prometheus.backoff", file.get("backoff", s.backoff), float, 0, 60),
+        max_response_mib=_number(
+            origin("PROMETHEUS_MAX_RESPONSE_MIB", "max_response_mib"),
+            _given(pick(None, "PROMETHEUS_MAX_RESPONSE_MIB", "max_response_mib"), s.max_response_mib),
+            float,
+            1,
+            4096,
+        ),
         compression=_compression(origin("PROMETHEUS_COMPRESSION", "compression"), compression_raw),
         concurrency=_number(
             origin("CONCURRENCY", "concurrency", None if concurrency is None else "--concurrency"),
-            pick(concurrency, "CONCURRENCY", "concurrency") or s.concurrency,
+            _given(pick(concurrency, "CONCURRENCY", "concurrency"), s.concurrency),
             int,
             1,
+            MAX_CONCURRENCY,
         ),
     )
     REDACT.add(settings.token)

@@ -88,6 +88,7 @@ def evaluate(
     if check is not None:
         check(definitions)
     source: Source
+    server: PrometheusSource | None = None
     if snapshot is not None:
         from slokit.sources.snapshot import SnapshotSource
 
@@ -97,7 +98,7 @@ def evaluate(
         else:
             refuse_after_snapshot(moment, source.evaluated_at, str(snapshot))
     else:
-        source = prometheus_source(connection)
+        source = server = prometheus_source(connection)
     pinned = pipeline.pin(moment or now)
     plans = pipeline.plan(definitions, pinned, chosen)
     try:
@@ -105,7 +106,15 @@ def evaluate(
             report, fetched = pipeline.execute(plans, source, pinned, advance, details=details)
     finally:
         source.close()
+    if server is not None:
+        echo_server_warnings(server.warnings)
     return report, fetched, definitions
+
+
+def echo_server_warnings(warnings: Sequence[str]) -> None:
+    """Prometheus's ``warnings`` of the run on stderr, each once (the source collects them deduplicated)."""
+    for warning in warnings:
+        typer.echo(f"warning: Prometheus: {warning}", err=True)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from slokit.commands.common import Connection, prometheus_source
+from slokit.commands.common import Connection, echo_server_warnings, prometheus_source
 from slokit.errors import DefinitionError, ExitCode, SourceError, UsageError
 
 if TYPE_CHECKING:
@@ -71,3 +71,4 @@ def _ask_server(definitions: Definitions, connection: Connection, at: str | None
         raise SourceError(f"cannot check the definitions on the server: {exc}") from None
     finally:
         source.close()
+        echo_server_warnings(source.warnings)

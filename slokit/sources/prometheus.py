@@ -1,6 +1,7 @@
 """Event series from the Prometheus HTTP API (Prometheus, Thanos, Mimir, VictoriaMetrics).
 
-The client is prometheus-api-client.
+Calls go through :class:`slokit.sources.prometheus_http.PrometheusApi` (time and size bounds, retries, the
+answer's envelope); :mod:`slokit.sources.prometheus_answer` checks the shape of each answer's data.
 
 One range query per SLI expression and objective, whatever the number of windows: ``sum(increase(sel[s]))``
 with ``step = s`` and start/end aligned to ``s``, so that query frontends can split and cache them. Ranges
@@ -17,39 +18,32 @@ and the others go on.
 
 from __future__ import annotations
 
-import ast
-import json
-import re
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
-import requests
-from prometheus_api_client import PrometheusConnect
-from prometheus_api_client.exceptions import PrometheusApiClientException
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import InsecureRequestWarning
-from urllib3.util.retry import Retry
 
 from slokit.durations import format_duration
 from slokit.errors import ObjectiveErrorKind
 from slokit.redact import MESSAGE_LIMIT, excerpt
-from slokit.settings import REDACT, PrometheusSettings, compress_responses
+from slokit.settings import REDACT, PrometheusSettings
 from slokit.sources import grid, missing, promql
+from slokit.sources import prometheus_answer as answer
 from slokit.sources.base import GOOD, VALUE, FetchedSeries, FetchedTotals, FloatArray, SeriesQuery
+from slokit.sources.prometheus_http import CallFailed, PrometheusApi
 from slokit.sources.prometheus_index import RangeLookup
 
 MAX_POINTS = 11_000  # Prometheus refuses range queries returning more points per series
 # Past this many characters of PromQL the query goes in a POST form body: URLs of several kB are cut by
-# proxies and load balancers in front of Prometheus (prometheus-api-client's POST still puts it in the URL).
+# proxies and load balancers in front of Prometheus.
 LONG_QUERY = 2_000
-RETRY_STATUS = (429, 500, 502, 503, 504)
-_STATUS = re.compile(r"^HTTP Status Code (\d+) \((.*)\)$", re.DOTALL)
+_T = TypeVar("_T")
 
 
 class QueryFailed(Exception):
@@ -76,40 +70,21 @@ class PrometheusSource:
             raise UsageError("no Prometheus URL: pass --prometheus-url or set SLOKIT_PROMETHEUS_URL")
         self.settings = settings
         self.url: str = settings.url
-        session = requests.Session()
-        session.verify = settings.ca_bundle if settings.ca_bundle else settings.verify_tls
         if not settings.verify_tls:
             # urllib3 would warn on every request; the CLI says it once instead.
             warnings.filterwarnings("ignore", category=InsecureRequestWarning)
-        headers = dict(settings.headers)
-        if settings.token:
-            headers["Authorization"] = f"Bearer {settings.token}"
-        if not compress_responses(settings):
-            headers["Accept-Encoding"] = "identity"
-        retry = Retry(
-            total=settings.retries,
-            backoff_factor=settings.backoff,
-            status_forcelist=RETRY_STATUS,
-            allowed_methods=None,  # our POSTs are read-only queries: safe to retry
-            raise_on_status=False,  # hand back the last response, so its error text can be quoted
-        )
-        self.client = PrometheusConnect(
-            url=self.url,
-            headers=headers,
-            retry=retry,
-            auth=(settings.user, settings.password or "") if settings.user else None,
-            session=session,
-            timeout=settings.timeout,  # passed on to requests, which takes a float
-            method="GET",
-        )
-        # The client mounts a default-sized pool; size it to our concurrency so threads don't queue for it.
-        session.mount(self.url, HTTPAdapter(max_retries=retry, pool_maxsize=max(10, settings.concurrency)))
-        self.session = session
+        self.api = PrometheusApi(settings, self.url)
+        self.session = self.api.session
         self.http_queries = 0
         self.server_seconds = 0.0
 
+    @property
+    def warnings(self) -> list[str]:
+        """Prometheus's ``warnings`` over the run, each once: for the command to print."""
+        return self.api.warnings
+
     def close(self) -> None:
-        self.client.close()
+        self.api.close()
 
     def fetch(
         self, queries: Sequence[SeriesQuery], on_done: Callable[[FetchedSeries], None] | None = None
@@ -169,7 +144,7 @@ class PrometheusSource:
             "start": _ts(query.start - query.step),
             "end": _ts(query.end),
         }
-        values = self._call(counter, lambda: self.client.get_label_values("le", params=params))
+        values = self._call(counter, partial(self._label_values, "le", params))
         if not values:  # no bucket series at all: ask why, with suggestions
             lookup = RangeLookup(self, query.start - query.step, query.end, counter)
             wanted = _expressions(query)[GOOD]
@@ -190,9 +165,8 @@ class PrometheusSource:
         step = format_duration(query.step)
         while chunk_start <= query.end:
             chunk_end = min(chunk_start + chunk, query.end)
-            fetch = self._post_range if len(expr) > LONG_QUERY else self.client.custom_query_range
             try:
-                result = self._call(counter, partial(fetch, expr, chunk_start, chunk_end, step))
+                result = self._call(counter, partial(self._query_range, expr, chunk_start, chunk_end, step))
             except QueryRefused as exc:
                 message = f"the server refused the {role} query {expr} as malformed: {exc.reason}"
                 raise QueryRefused(message, exc.reason) from None
@@ -221,11 +195,7 @@ class PrometheusSource:
     ) -> FetchedTotals:
         """Every role's events over every window of ``query.windows``, ending at ``query.end``."""
         expr = promql.window_totals(query.sli, query.windows, le)
-        if len(expr) > LONG_QUERY:
-            fetch = partial(self._post_form, "query", {"query": expr, "time": _ts(query.end)})
-        else:
-            fetch = partial(self.client.custom_query, expr, params={"time": _ts(query.end)})
-        result = self._call(counter, fetch)
+        result = self._call(counter, partial(self._query_instant, expr, query.end))
         index = {w: i for i, w in enumerate(query.windows)}
         values = {role: np.full(len(query.windows), np.nan) for role in roles}
         seen: set[str] = set()
@@ -249,31 +219,43 @@ class PrometheusSource:
             values[role][index[window]] = float(item["value"][1])
         return FetchedTotals(query.end, query.windows, values)
 
-    def _post_range(self, query: str, start: datetime, end: datetime, step: str) -> Any:
-        """``query_range`` with the parameters in a form body, answered like the client's own call."""
-        return self._post_form(
-            "query_range",
-            {"query": query, "start": round(start.timestamp()), "end": round(end.timestamp()), "step": step},
-        )
+    def _query_range(self, expr: str, start: datetime, end: datetime, step: str) -> list[dict[str, Any]]:
+        """``query_range``'s series; a query over :data:`LONG_QUERY` characters goes in a form body."""
+        values = {"query": expr, "start": round(start.timestamp()), "end": round(end.timestamp())}
+        return self._shape(answer.matrix, self._query("query_range", {**values, "step": step}), expr)
 
-    def _post_form(self, endpoint: str, data: dict[str, Any]) -> Any:
-        """A query API call with its parameters in a form body: long PromQL does not fit in a URL."""
-        return self._post_api(endpoint, data)["result"]
+    def _query_instant(self, expr: str, at: datetime) -> list[dict[str, Any]]:
+        """An instant ``query``'s samples at ``at``."""
+        values = {"query": expr, "time": _ts(at)}
+        return self._shape(answer.vector, self._query("query", values), "the window totals query")
 
-    def _post_api(self, endpoint: str, data: dict[str, Any]) -> Any:
-        """The ``data`` of an API call with its parameters in a form body (format_query's is a string)."""
-        response = self.session.post(
-            f"{self.url}/api/v1/{endpoint}",
-            data=data,
-            headers=self.client.headers,
-            auth=self.client.auth,
-            timeout=self.settings.timeout,
-        )
-        if response.status_code != 200:
-            raise PrometheusApiClientException(
-                f"HTTP Status Code {response.status_code} ({response.content!r})"
-            )
-        return response.json()["data"]
+    def _query(self, endpoint: str, values: dict[str, Any]) -> Any:
+        if len(values["query"]) > LONG_QUERY:
+            return self.api.post(endpoint, values)
+        return self.api.get(endpoint, values)
+
+    def _label_values(self, label: str, params: dict[str, str]) -> list[str]:
+        values = self.api.get(f"label/{label}/values", params)
+        return self._shape(partial(answer.strings, what="label values"), values)
+
+    def _series(self, start: datetime, end: datetime, params: dict[str, str]) -> list[dict[str, Any]]:
+        values = {**params, "start": _ts(start), "end": _ts(end)}
+        return self._shape(answer.mappings, self.api.get("series", values))
+
+    def _parse_only(self, expr: str, at: str) -> None:
+        """An instant query evaluated where there is no data: whether the server parses ``expr``."""
+        self.api.get("query", {"query": expr, "time": at})
+
+    def _format_query(self, expr: str) -> None:
+        self.api.post("format_query", {"query": expr})
+
+    def _shape(self, check: Callable[[Any], _T], data: Any, asked: str | None = None) -> _T:
+        """``data`` checked by ``check``; ``asked`` names the query (its PromQL) in the message."""
+        try:
+            return check(data)
+        except answer.Malformed as exc:
+            to = f" to {asked}" if asked is not None else ""
+            raise QueryFailed(f"Prometheus at {self.url} sent a malformed answer{to}: {exc}") from None
 
     def _call(self, counter: list[int], request: Callable[[], Any]) -> Any:
         counter[0] += 1
@@ -281,28 +263,11 @@ class PrometheusSource:
         started = time.perf_counter()
         try:
             return request()
-        except PrometheusApiClientException as exc:
-            reason = _parse_error(str(exc))
+        except CallFailed as exc:
+            reason = _parse_error(exc.status, exc.server_error)
             if reason is not None:
-                raise QueryRefused(_describe_http_error(str(exc)), reason) from None
-            raise QueryFailed(_describe_http_error(str(exc))) from None
-        except requests.exceptions.ConnectionError as exc:
-            # After the last retry a read timeout arrives wrapped as a ConnectionError.
-            if isinstance(exc, requests.exceptions.Timeout) or "Read timed out" in str(exc):
-                raise QueryFailed(
-                    f"Prometheus at {self.url} did not answer within {self.settings.timeout:g} s"
-                ) from None
-            raise QueryFailed(f"cannot connect to Prometheus at {self.url}: {_root_cause(exc)}") from None
-        except requests.exceptions.Timeout:
-            raise QueryFailed(
-                f"Prometheus at {self.url} did not answer within {self.settings.timeout:g} s"
-            ) from None
-        except (requests.exceptions.JSONDecodeError, json.JSONDecodeError, KeyError, TypeError):
-            raise QueryFailed(
-                f"Prometheus at {self.url} sent a response that is not Prometheus API JSON"
-            ) from None
-        except requests.exceptions.RequestException as exc:
-            raise QueryFailed(f"request to Prometheus at {self.url} failed: {_root_cause(exc)}") from None
+                raise QueryRefused(str(exc), reason) from None
+            raise QueryFailed(str(exc)) from None
         finally:
             self.server_seconds += time.perf_counter() - started
 
@@ -335,47 +300,13 @@ def _lookback(query: SeriesQuery) -> str:
 # How servers say that an expression does not parse: Prometheus (and Thanos, Mimir, which share its parser)
 # with HTTP 400 "parse error"; VictoriaMetrics with HTTP 422 and its parser's words.
 _PARSE_ERRORS = {
-    "400": ("parse error",),
-    "422": ("unparsed data", "cannot parse", "unexpected token", "unknown func", "error parsing regexp"),
+    400: ("parse error",),
+    422: ("unparsed data", "cannot parse", "unexpected token", "unknown func", "error parsing regexp"),
 }
 
 
-def _parse_error(message: str) -> str | None:
+def _parse_error(status: int | None, error: str | None) -> str | None:
     """The server's error text when it refused an expression as malformed; None for any other failure."""
-    match = _STATUS.match(message)
-    if match is None:
+    if status is None or error is None:
         return None
-    text = _describe_http_error(message).partition(": ")[2]
-    return text if any(m in text for m in _PARSE_ERRORS.get(match.group(1), ())) else None
-
-
-def _describe_http_error(message: str) -> str:
-    """The client puts the status and the raw body in its message; quote Prometheus's own error text."""
-    match = _STATUS.match(message)
-    if match is None:
-        return message
-    status, body = match.groups()
-    try:
-        raw = ast.literal_eval(body)
-        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-    except (ValueError, SyntaxError):
-        text = body
-    try:
-        error = json.loads(text).get("error")
-    except (json.JSONDecodeError, AttributeError):
-        error = None
-    # Redacted before it is cut: a token the server echoed must not survive as a prefix.
-    if error:
-        return f"Prometheus answered HTTP {status}: {excerpt(REDACT, str(error))}"
-    snippet = excerpt(REDACT, text)
-    return f"Prometheus answered HTTP {status}" + (f": {snippet}" if snippet else "")
-
-
-def _root_cause(exc: BaseException) -> str:
-    text = str(exc)
-    if "CERTIFICATE_VERIFY_FAILED" in text:
-        return "its TLS certificate is not trusted (give the CA with --ca-bundle)"
-    for marker in ("Connection refused", "Name or service not known", "timed out", "Connection reset"):
-        if marker in text:
-            return marker.lower()
-    return excerpt(REDACT, text)
+    return error if any(m in error for m in _PARSE_ERRORS.get(status, ())) else None

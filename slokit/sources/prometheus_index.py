@@ -16,7 +16,8 @@ request count as the queries of a report.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING
 
 from slokit.sources.missing import SeriesLookup
 
@@ -57,9 +58,8 @@ class RangeLookup:
     def _exists(self, selector: str, start: datetime, end: datetime) -> bool:
         key = (selector, start, end)
         if key not in self._found:
-            client = self.source.client
             params = {"match[]": selector, "limit": "1"}
-            found = self.source._call(self.counter, lambda: client.get_series(start, end, params))
+            found = self.source._call(self.counter, partial(self.source._series, start, end, params))
             self._found[key] = bool(found)
         return self._found[key]
 
@@ -73,9 +73,8 @@ class RangeLookup:
 
     def _values(self, label: str, params: dict[str, str]) -> list[str]:
         params = {"start": _ts(self.start), "end": _ts(self.end), **params}
-        client = self.source.client
-        values: list[Any] = self.source._call(self.counter, lambda: client.get_label_values(label, params))
-        return [str(v) for v in values]
+        values: list[str] = self.source._call(self.counter, partial(self.source._label_values, label, params))
+        return values
 
 
 class ServerCheck:
@@ -92,9 +91,7 @@ class ServerCheck:
 
         try:
             if self._format_query:
-                self.source._call(
-                    self.counter, lambda: self.source._post_api("format_query", {"query": expression})
-                )
+                self.source._call(self.counter, partial(self.source._format_query, expression))
             else:
                 self._parse_by_query(expression)
         except QueryRefused as exc:
@@ -107,8 +104,7 @@ class ServerCheck:
         return None
 
     def _parse_by_query(self, expression: str) -> None:
-        client = self.source.client
-        self.source._call(self.counter, lambda: client.custom_query(expression, {"time": _NO_DATA_TIME}))
+        self.source._call(self.counter, partial(self.source._parse_only, expression, _NO_DATA_TIME))
 
     def lookup(self, start: datetime, end: datetime) -> SeriesLookup:
         key = (start, end)

@@ -250,7 +250,8 @@ def test_invalid_json_is_an_error(
     code, document, err = report(url_of(httpserver), tmp_path, capsys)
     assert code == 3
     message = (
-        f"shop/faulty: Prometheus at {url_of(httpserver)} sent a response that is not Prometheus API JSON"
+        f"shop/faulty: Prometheus at {url_of(httpserver)} sent an HTML page, not Prometheus API JSON "
+        "(a login page or a proxy in the way?): '<html>gateway says hi'"
     )
     assert by_name(document)["faulty"]["error"] == message
     assert err.splitlines() == [f"error: {message}"]
