@@ -46,7 +46,8 @@ def test_a_duplicated_timestamp_is_refused() -> None:
     with pytest.raises(OffGrid) as caught:
         placed([[START, "1"], [START + 300, "2"], [START + 300, "3"]])
     assert str(caught.value) == (
-        "Prometheus answered the total query with duplicated timestamps (first 2026-09-29T00:10:00Z; 1 repeated)"
+        "Prometheus answered the total query with duplicated timestamps "
+        "(first 2026-09-29T00:10:00Z; 1 repeated)"
     )
 
 
