@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -272,6 +273,8 @@ class PrometheusApi:
             return "basic auth (SLOKIT_PROMETHEUS_USER/_PASSWORD)"
         if any(name.lower() == "authorization" for name, _ in self.settings.headers):
             return "an Authorization header (--header)"
+        if urlsplit(self.url).username is not None:
+            return "basic auth (user:password@ in the URL)"
         return "no credentials"
 
     def _refusal(self, status: int, body: bytearray) -> CallFailed:

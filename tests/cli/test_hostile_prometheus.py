@@ -261,6 +261,18 @@ def test_401_without_credentials_says_none_were_sent(
     assert faulty_error(document) == ("error", "source", message)
     assert_healthy(document)
 
+    # user:password@ in the URL is basic auth too
+    url = url_of(httpserver).replace("://", f"://reporter:{PASSWORD}@")
+    code, document, err = report(url, tmp_path, capsys)
+    masked = url_of(httpserver).replace("://", "://***@")
+    message = (
+        f"shop/faulty: authentication failed: Prometheus at {masked} answered HTTP 401 to basic auth "
+        "(user:password@ in the URL): Unauthorized"
+    )
+    assert (code, faulty_error(document)) == (3, ("error", "source", message))
+    assert_healthy(document)
+    assert_clean(err + json.dumps(document))
+
 
 def healthy_or(faulty: Callable[[socket.socket, Request], None]) -> Callable[[socket.socket, Request], None]:
     """A raw-server behaviour: the healthy objective answered as by the fakes, the rest by ``faulty``."""
