@@ -118,12 +118,24 @@ def _guard(sock: Any) -> None:
 
 
 class _GuardedHTTPConnection(HTTPConnection):
+    # A new connection is watched from its TCP socket on (a TLS handshake and the request included); a
+    # connection taken from the pool, from the request's response on.
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _guard(sock)
+        return sock
+
     def getresponse(self) -> Any:
         _guard(self.sock)
         return super().getresponse()
 
 
 class _GuardedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _guard(sock)
+        return sock
+
     def getresponse(self) -> Any:
         _guard(self.sock)
         return super().getresponse()

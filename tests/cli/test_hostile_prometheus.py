@@ -11,6 +11,7 @@ for a status line that is not HTTP, a connection closed without an answer, and a
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 import socket
@@ -474,6 +475,30 @@ def test_an_answer_over_the_size_limit_fails_only_its_objective(
     (tmp_path / "slokit.yaml").write_text("prometheus: {retries: 2, backoff: 0.01, max_response_mib: 1}\n")
     code, document, err = report(url_of(httpserver), tmp_path, capsys)
     assert code == 3
+    assert faulty_error(document) == ("error", "source", TOO_LARGE)
+    assert err.splitlines() == [f"error: {TOO_LARGE}"]
+    assert_healthy(document)
+
+
+def test_a_compressed_answer_is_limited_by_its_decompressed_size(
+    fake: Callable[[Handler], list[str]],  # noqa: F811 - the fixture
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sent: list[int] = []
+
+    def bomb(request: Request) -> Response:
+        data = gzip.compress(padded(request, 3 * 1024 * 1024))
+        sent.append(len(data))
+        return Response(data, content_type="application/json", headers={"Content-Encoding": "gzip"})
+
+    fake(bomb)
+    settings = "prometheus: {retries: 0, compression: true, max_response_mib: 1}\n"
+    (tmp_path / "slokit.yaml").write_text(settings)
+    code, document, err = report(url_of(httpserver), tmp_path, capsys)
+    assert code == 3
+    assert sent and max(sent) < 100_000  # a few kB on the wire, 3 MiB once decompressed
     assert faulty_error(document) == ("error", "source", TOO_LARGE)
     assert err.splitlines() == [f"error: {TOO_LARGE}"]
     assert_healthy(document)
