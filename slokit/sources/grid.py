@@ -9,13 +9,15 @@ Timestamps may be off by :data:`JITTER` (Prometheus answers in milliseconds, as 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from slokit.sources.base import FloatArray
+
+if TYPE_CHECKING:
+    from slokit.sources.prometheus_answer import Points
 
 JITTER = 0.001  # seconds
 
@@ -26,7 +28,7 @@ class OffGrid(Exception):
 
 def place(
     out: FloatArray,
-    values: Sequence[Sequence[Any]],
+    points: Points,
     *,
     start_s: float,
     step_s: float,
@@ -34,14 +36,13 @@ def place(
     what: str,
     step: str,
 ) -> None:
-    """Put ``[[time, "value"], ...]`` into ``out`` by step index, counted from ``start_s``.
+    """Put a series' points (parsed ``[[time, "value"], ...]``) into ``out`` by step index from ``start_s``.
 
     ``asked`` is the range of this request (first and last step end, seconds); ``what`` names the query
     and ``step`` the step as the user wrote it, for the message. ``NaN`` is no data; ``+Inf`` and
     ``-Inf`` are kept for the engine to refuse as broken counts.
     """
-    times, raws = zip(*values, strict=True)
-    seconds = np.asarray(times, dtype=np.float64)
+    seconds = points.seconds
     position = (seconds - start_s) / step_s
     nearest = np.rint(position)
     stray = np.flatnonzero(~(np.abs(position - nearest) * step_s <= JITTER))  # NaN and Inf too
@@ -70,7 +71,7 @@ def place(
             f"Prometheus answered the {what} with duplicated timestamps (first {first_repeated}; "
             f"{repeated.size} repeated)"
         )
-    out[index] = np.asarray(raws, dtype=np.float64)  # parses "NaN", "+Inf" like float() does
+    out[index] = points.samples
 
 
 def check_instant(seconds: float, at_s: float, what: str) -> None:

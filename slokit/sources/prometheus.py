@@ -173,12 +173,12 @@ class PrometheusSource:
             if len(result) > 1:
                 hint = "" if role == VALUE else "; aggregate it with sum()"
                 raise QueryFailed(f"{role} query returned {len(result)} series, expected one{hint}: {expr}")
-            if result and result[0]["values"]:
+            if result and result[0].points.seconds.size:
                 asked = (chunk_start.timestamp(), chunk_end.timestamp())
                 try:
                     grid.place(
                         out,
-                        result[0]["values"],
+                        result[0].points,
                         start_s=start_s,
                         step_s=step_s,
                         asked=asked,
@@ -219,7 +219,7 @@ class PrometheusSource:
             values[role][index[window]] = float(item["value"][1])
         return FetchedTotals(query.end, query.windows, values)
 
-    def _query_range(self, expr: str, start: datetime, end: datetime, step: str) -> list[dict[str, Any]]:
+    def _query_range(self, expr: str, start: datetime, end: datetime, step: str) -> list[answer.Series]:
         """``query_range``'s series; a query over :data:`LONG_QUERY` characters goes in a form body."""
         values = {"query": expr, "start": round(start.timestamp()), "end": round(end.timestamp())}
         return self._shape(answer.matrix, self._query("query_range", {**values, "step": step}), expr)

@@ -12,12 +12,14 @@ Whether the points fit the step grid asked for is :mod:`slokit.sources.grid`'s c
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from slokit.redact import excerpt
 from slokit.settings import REDACT
+from slokit.sources.base import FloatArray
 
 _QUOTE = 80  # characters of a server's value quoted in a message
 
@@ -26,16 +28,31 @@ class Malformed(Exception):
     """The answer's data is not what the query returns; the message says what was sent instead."""
 
 
-def matrix(data: Any) -> list[dict[str, Any]]:
-    """The series of a range query's answer, each with a ``metric`` mapping and well-formed ``values``."""
+@dataclass(frozen=True)
+class Points:
+    """A series' ``[[time, "value"], ...]`` parsed: seconds since 1970 and values ("NaN", "+Inf" included)."""
+
+    seconds: FloatArray
+    samples: FloatArray
+
+
+@dataclass(frozen=True)
+class Series:
+    metric: dict[str, Any]
+    points: Points
+
+
+def matrix(data: Any) -> list[Series]:
+    """The series of a range query's answer, their points checked and parsed."""
     result = _result(data, "matrix", "a range query")
-    for series in result:
-        _labels(series, "values")
-        values = series["values"]
+    series: list[Series] = []
+    for item in result:
+        _labels(item, "values")
+        values = item["values"]
         if not isinstance(values, list):
             raise Malformed(f'"values": {_show(values)} where a list of [time, "value"] pairs belongs')
-        _pairs(values)
-    return result
+        series.append(Series(item.get("metric", {}), points(values)))
+    return series
 
 
 def vector(data: Any) -> list[dict[str, Any]]:
@@ -43,7 +60,7 @@ def vector(data: Any) -> list[dict[str, Any]]:
     result = _result(data, "vector", "an instant query")
     for sample in result:
         _labels(sample, "value")
-        _pairs([sample["value"]])
+        points([sample["value"]])
     return result
 
 
@@ -83,21 +100,22 @@ def _labels(item: Any, field: str) -> None:
         raise Malformed(f'a series {_show(item)} without "metric" and "{field}"{hint}')
 
 
-def _pairs(pairs: list[Any]) -> None:
-    """Every element is ``[time, value]`` with both numbers (Prometheus writes values as strings)."""
+def points(pairs: list[Any]) -> Points:
+    """``[[time, value], ...]`` parsed, every element checked to be a pair of numbers (values are strings).
+
+    Parsed once, here, at numpy's speed (30 days at 5 minutes is 9,500 points a query); the grid check
+    places the arrays. Only a malformed answer is walked in Python, to name its first bad element.
+    """
     if not pairs:
-        return
+        return Points(np.empty(0), np.empty(0))
     try:
         table = np.array(pairs, dtype=object)
-    except ValueError:  # ragged: some pair is longer than another
-        table = None
-    if table is not None and table.ndim == 2 and table.shape[1] == 2:
-        try:
-            table.astype(np.float64)
-            return  # the common case, checked at numpy's speed: 9,500 points per query for 30 days
-        except (TypeError, ValueError):
-            pass
-    for pair in pairs:  # find the first bad one, to say what it is
+        if table.ndim == 2 and table.shape[1] == 2:
+            parsed = table.astype(np.float64)
+            return Points(parsed[:, 0], parsed[:, 1])
+    except (TypeError, ValueError):  # ragged, or an element that is not a number
+        pass
+    for pair in pairs:
         if not isinstance(pair, list) or len(pair) != 2:
             size = f"of {len(pair)} element{'s' * (len(pair) != 1)} " if isinstance(pair, list) else ""
             raise Malformed(f'a value pair {size}{_show(pair)} where [time, "value"] belongs')
@@ -106,6 +124,7 @@ def _pairs(pairs: list[Any]) -> None:
             raise Malformed(f"a sample time {_show(time)} that is not a number")
         if not _number(value):
             raise Malformed(f"a value {_show(value)} at {_show(time)} that is not a number")
+    raise Malformed(f'value pairs that are not [time, "value"]: {_show(pairs)}')
 
 
 def _number(value: Any) -> bool:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from slokit.sources.grid import OffGrid, check_instant, place
+from slokit.sources.prometheus_answer import points
 
 START = 1_790_640_300.0  # 2026-09-29T00:05:00Z, on the 5m grid
 STEP = 300.0
@@ -16,7 +17,8 @@ ASKED = (START, START + 5 * STEP)
 
 def placed(values: list[list[object]]) -> np.ndarray:
     out = np.full(6, np.nan)
-    place(out, values, start_s=START, step_s=STEP, asked=ASKED, what="total query", step="5m")
+    parsed = points(values)  # as the source parses an answer before placing it
+    place(out, parsed, start_s=START, step_s=STEP, asked=ASKED, what="total query", step="5m")
     return out
 
 
