@@ -19,6 +19,7 @@ import base64
 import gzip
 import html
 import json
+import re
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -35,6 +36,7 @@ from slokit.settings import REDACT
 from tests.cli.test_report_faults import matrix, parse_step, window_totals
 
 AT = "2026-11-01T00:00:00Z"
+SECURITY_DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 TOKEN = "tok/3f+9a 77&c1=e2%x?#y"
 USER = "reporter"
 PASSWORD = "pw/91 bd+0e5a&=%?"
@@ -167,6 +169,9 @@ def server(
     url = httpserver.url_for("/").rstrip("/")
     yield [str(tmp_path / "slo.yaml"), "--prometheus-url", url, "--config", str(tmp_path / "slokit.yaml")]
     assert credentials in sent  # the credentials did reach the server, stripped: it had them to echo
+    # docs/security.md lists what slokit calls: every endpoint asked here is in its table.
+    documented = set(re.findall(r"^\| `(/api/v1/[^`]+)` \|", SECURITY_DOC.read_text(), re.MULTILINE))
+    assert {request.path for request, _ in httpserver.log} <= documented
 
 
 Run = Callable[..., tuple[int, str]]
