@@ -392,6 +392,25 @@ def test_a_dripping_server_is_cut_off_at_the_timeout_of_the_whole_request(
     assert 5.9 < elapsed < 10
 
 
+def test_retries_wait_a_doubling_backoff_and_no_longer_whatever_retry_after_says(
+    fake: Callable[[Handler], list[str]],  # noqa: F811 - the fixture
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seen = fake(lambda _: Response("busy", status=503, headers={"Retry-After": "3600"}))
+    (tmp_path / "slokit.yaml").write_text("prometheus: {retries: 3, backoff: 0.25, timeout: 5}\n")
+    started = time.monotonic()
+    code, document, _ = report(url_of(httpserver), tmp_path, capsys)
+    elapsed = time.monotonic() - started
+    assert code == 3
+    assert faulty_error(document) == ("error", "source", "shop/faulty: Prometheus answered HTTP 503: busy")
+    assert sum("faulty" in q for q in seen) == 4  # the first try and 3 retries
+    assert_healthy(document)
+    # waits of 0.25, 0.5 and 1 s: within timeout x 4 + 0.25 x (2^3 - 1), nowhere near Retry-After's hour
+    assert 1.75 <= elapsed < 5
+
+
 @pytest.mark.parametrize(
     ("value", "problem"),
     [
