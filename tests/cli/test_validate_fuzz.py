@@ -13,7 +13,9 @@ key misspelt, the file cut short, a byte flipped. Every mutant must give:
 - on exit 0, the one-line summary and nothing on stderr;
 - an answer in under 2 seconds.
 
-Measured on the development machine (2 cores, shared): 3,000 mutants in about 25 s, the slowest under 0.1 s.
+Measured on the development machine (2 cores, shared with other jobs): 2,000 mutants in 26 s, the slowest
+0.15 s; 183 stayed valid, 1,817 were refused. Out of the suite, seeds 1 to 7 with 4,000 mutants each (28,000)
+found only a top-level merge key reported without a field path, now expected.
 """
 
 from __future__ import annotations
