@@ -380,6 +380,15 @@ def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; the single place where errors become exit codes."""
     _State.debug = False
     try:
+        return _run(argv)
+    finally:
+        settings = sys.modules.get("slokit.settings")
+        if settings is not None:  # a later run in this process redacts its own secrets, not these
+            settings.REDACT.clear()
+
+
+def _run(argv: list[str] | None) -> int:
+    try:
         result = app(args=argv, prog_name="slokit", standalone_mode=False)
     except SlokitError as exc:
         from slokit.settings import REDACT

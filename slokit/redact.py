@@ -211,6 +211,12 @@ class Redactor:
         with self._lock:
             self.secrets.update(v.strip() for v in values if v and len(v.strip()) >= MIN_SECRET)
 
+    def clear(self) -> None:
+        """Forget every secret: a new run registers its own."""
+        with self._lock:
+            self.secrets.clear()
+            self.credentials.clear()
+
     def add_credentials(self, user: str | None, password: str | None) -> None:
         """A user and password sent together: the password and the base64 forms of the pair."""
         if not password:
