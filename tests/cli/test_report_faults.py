@@ -64,7 +64,7 @@ def matrix(request: Request, per_step: float) -> Response:
 
 
 def parse_step(request: Request) -> None:
-    # prometheus-api-client sends the step as a duration string; our fake needs seconds.
+    # slokit sends the step as a duration string (5m); our fake needs seconds.
     step = request.args["step"]
     seconds = {"m": 60, "h": 3600, "s": 1}[step[-1]] * int(step[:-1])
     request.args = request.args.copy()  # type: ignore[misc]

@@ -533,7 +533,7 @@ def test_python_m_slokit_version() -> None:
     "argv", [["--version"], ["validate", "slo_definitions/"]], ids=["version", "validate"]
 )
 def test_light_commands_do_not_import_heavy_modules(argv: list[str]) -> None:
-    heavy = {"pandas", "numpy", "prometheus_api_client"}
+    heavy = {"pandas", "numpy", "requests"}
     result = _python(
         "import sys\n"
         "from slokit.cli import run\n"
