@@ -81,6 +81,8 @@ def objective_dict(item: ObjectiveReport) -> dict[str, Any]:
         "error": item.error,
         "error_kind": item.error_kind,
         "notes": list(item.notes),
+        "runbook": item.runbook,
+        "dashboard": item.dashboard,
     }
 
 

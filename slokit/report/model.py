@@ -94,6 +94,8 @@ class ObjectiveReport:
     # What the figures rest on that a reader should know, e.g. an absent bad counter counted as zero.
     notes: tuple[str, ...] = ()
     error_kind: ObjectiveErrorKind | None = None  # set when status is error
+    runbook: str | None = None  # the objective's URL, else the service's (validated http(s))
+    dashboard: str | None = None
 
     @property
     def status(self) -> Status:
@@ -139,6 +141,8 @@ class ObjectiveReport:
             result=result,
             notes=tuple(excerpt(REDACT, note, MESSAGE_LIMIT, one_line=False) for note in notes),
             error_kind=error_kind if result.status == "error" else None,
+            runbook=spec.runbook_for(objective),
+            dashboard=spec.dashboard_for(objective),
         )
 
 
@@ -177,6 +181,12 @@ def source_errors(objectives: Iterable[ObjectiveReport]) -> list[str]:
 def freezes_releases(item: ObjectiveReport) -> bool:
     """Whether the error-budget policy stops feature releases for this objective's service."""
     return item.status in _FREEZING[item.policy.freeze_on]
+
+
+def links(item: ObjectiveReport) -> list[tuple[str, str]]:
+    """``(name, url)`` for the runbook and dashboard the definition gives, in that order."""
+    pairs = (("runbook", item.runbook), ("dashboard", item.dashboard))
+    return [(name, url) for name, url in pairs if url]
 
 
 @dataclass(frozen=True)

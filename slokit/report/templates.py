@@ -17,6 +17,7 @@ import jinja2
 
 from slokit.errors import UsageError
 from slokit.report import fmt
+from slokit.report.model import links
 
 # Enough to keep a value from starting markup, a link or an HTML tag, or from breaking a table row.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
@@ -35,6 +36,12 @@ def md_escape(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def md_url(value: object) -> str:
+    """A URL as a markdown link destination ``<...>``: the characters that would end or escape it encoded.
+    Definitions only let absolute http(s) URLs without spaces through; this keeps one with ``>`` a link."""
+    return str(value).replace("\\", "%5C").replace("<", "%3C").replace(">", "%3E")
+
+
 @cache
 def environment(templates: Path | None = None) -> jinja2.Environment:
     if templates is not None and not templates.is_dir():
@@ -51,6 +58,7 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
     )
     env.filters.update(
         md=md_escape,
+        md_url=md_url,
         percent=fmt.percent,
         budget_percent=fmt.budget_percent,
         count=fmt.count,
@@ -58,7 +66,7 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
         duration=fmt.duration,
         status=fmt.status,
     )
-    env.globals.update(fmt=fmt)
+    env.globals.update(fmt=fmt, links=links)
     return env
 
 

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from slokit.engine import Status
 from slokit.report import fmt
-from slokit.report.model import ObjectiveReport, Report, TeamSection, source_errors
+from slokit.report.model import ObjectiveReport, Report, TeamSection, links, source_errors
 
 STYLES: dict[Status, str] = {
     "ok": "green",
@@ -189,6 +189,23 @@ def _notes(report: Report) -> list[RenderableType]:
     ]
 
 
+def _links(report: Report) -> list[RenderableType]:
+    # Below the tables, whole and on one line each, so that a terminal can open them; a column would be
+    # too narrow for a URL.
+    lines = [
+        f"  {o.service}/{o.objective}: " + " · ".join(f"{name} {url}" for name, url in links(o))
+        for o in report.objectives
+        if links(o)
+    ]
+    if not lines:
+        return []
+    return [
+        Text("Links:", style="bold"),
+        *(Text(line, no_wrap=True, overflow="ignore") for line in lines),
+        Text(""),
+    ]
+
+
 def team_lines(section: TeamSection) -> Group:
     lines: list[RenderableType] = [Text(f"{section.team} · {section.kind} · {summary(section.counts)}")]
     for item in section.objectives:
@@ -239,7 +256,7 @@ def render_table(report: Report, console: Console) -> None:
     # The tables fit the width; the lines under them (notes, errors) are printed whole, each on one line
     # however long: a log is grepped for the selector a message names.
     console.print(_tables(report, console.width))
-    for line in [*_notes(report), *_errors(report)]:
+    for line in [*_notes(report), *_links(report), *_errors(report)]:
         console.print(line, soft_wrap=True)
     console.print(Group(*_policy(report)))
 

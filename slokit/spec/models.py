@@ -13,6 +13,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -211,6 +212,32 @@ def _label_value(value: str) -> str:
 
 Address = Annotated[str, AfterValidator(_address)]
 
+MAX_URL = 2048  # what browsers and chat tools reliably keep of a link
+
+
+def _url(value: str) -> str:
+    # Links land in href attributes, alert annotations and mail: autoescaping stops markup, not a
+    # `javascript:` scheme, so only absolute http(s) URLs with a host pass, in one line without spaces.
+    rule = "must be an absolute http:// or https:// URL"
+    if len(value) > MAX_URL:
+        raise ValueError(f"{rule} (got {shown(value)}): longer than {MAX_URL} characters")
+    if not one_line(value) or any(c.isspace() for c in value):
+        raise ValueError(f"{rule} (got {shown(value)}): spaces and control characters are not allowed")
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError as exc:  # an unclosed IPv6 bracket or a port that is not a number
+        raise ValueError(f"{rule} (got {shown(value)}): {exc}") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        scheme = f"scheme {parts.scheme!r}" if parts.scheme else "no scheme"
+        raise ValueError(f"{rule} (got {shown(value)}): {scheme}")
+    if not host:
+        raise ValueError(f"{rule} (got {shown(value)}): no host")
+    return value
+
+
+Url = Annotated[str, AfterValidator(_url)]
+
 
 class Owner(Spec):
     team: Annotated[str, AfterValidator(_team)]
@@ -408,6 +435,8 @@ class Objective(Spec):
     target: Annotated[Number, AfterValidator(_target)]
     window: Window | None = None
     sli: SLI
+    runbook: Url | None = None  # overrides the service's; see ServiceSpec.runbook_for
+    dashboard: Url | None = None
 
     @property
     def target_fraction(self) -> float:
@@ -448,6 +477,16 @@ class ServiceSpec(Spec):
     objectives: Annotated[list[Objective], Field(min_length=1)]
     policy: Policy = Policy()
     alerting: Alerting = Alerting()
+    runbook: Url | None = None  # for every objective that gives none of its own
+    dashboard: Url | None = None
+
+    def runbook_for(self, objective: Objective) -> str | None:
+        """The objective's runbook URL, else the service's, else None."""
+        return objective.runbook if objective.runbook is not None else self.runbook
+
+    def dashboard_for(self, objective: Objective) -> str | None:
+        """The objective's dashboard URL, else the service's, else None."""
+        return objective.dashboard if objective.dashboard is not None else self.dashboard
 
     def window_for(self, objective: Objective) -> timedelta | CalendarWindow:
         return objective.window if objective.window is not None else self.window

@@ -62,6 +62,7 @@ _AFTER: dict[Callable[..., Any], JsonSchemaValue] = {
     models._team: {"minLength": 1, "pattern": ONE_LINE},
     models._label_names: {"propertyNames": {"pattern": models._LABEL_NAME.pattern}},
     models._address: ADDRESS,
+    models._url: {"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+[^\s]*$", "maxLength": models.MAX_URL},
     models._window_length: {"description": "A rolling window, 5m to 400d: 30d, 28d, 1h30m."},
     models._slice_length: {"description": "A slice length, 10s to 1h."},
     expressions.ratio_query: {"pattern": WINDOW_PLACEHOLDER},
@@ -147,6 +148,10 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
         "is due.",
         "alerting": "Multiwindow, multi-burn-rate alert tiers; default: the SRE workbook's table, scaled to "
         "each objective's window.",
+        "runbook": "http(s) URL of the runbook for every objective without its own: in reports and on "
+        "alerts.",
+        "dashboard": "http(s) URL of a dashboard for every objective without its own: in reports and on "
+        "alerts.",
     },
     "Owners": {
         "operational": "Owner of the operational objectives (DevOps: uptime, infrastructure latency).",
@@ -162,6 +167,8 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
         "description": "Free text shown in reports.",
         "window": "Overrides the service's window for this objective.",
         "sli": "How good and total events are counted: exactly one of ratio, latency, timeslices.",
+        "runbook": "http(s) URL of this objective's runbook; overrides the service's.",
+        "dashboard": "http(s) URL of this objective's dashboard; overrides the service's.",
     },
     "CalendarWindow": {
         "calendar": "The period: month, week (from Monday) or quarter.",

@@ -69,7 +69,7 @@ CASES: dict[str, list[str]] = {
     "api_version_missing": ["2: apiVersion: required field is missing"],
     "unknown_top_level_key": [
         "15: severity: unknown field (allowed: apiVersion, service, description, owners, window, labels, "
-        "objectives, policy, alerting)",
+        "objectives, policy, alerting, runbook, dashboard)",
     ],
     # A misspelt key is reported once, with a hint, and not again as the real key "missing".
     "misspelt_target": ["10: objectives[0].targt: unknown field; did you mean 'target'?"],

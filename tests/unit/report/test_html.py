@@ -342,13 +342,19 @@ def test_an_empty_selection_renders() -> None:
 # --- self-contained -----------------------------------------------------------------------------------------
 
 
+def link_urls(html: str) -> list[str]:
+    """The runbook and dashboard links: followed by a reader's click, never loaded by the page."""
+    return [a["href"] or "" for t, a in Page(html).tags if t == "a" and "noopener" in (a.get("rel") or "")]
+
+
 def resource_urls(html: str) -> list[str]:
     page = Page(html)
     urls = [
         v or ""
-        for _, a in page.tags
+        for t, a in page.tags
         for k, v in a.items()
         if k in ("src", "href", "srcset", "action", "data")
+        and not (t == "a" and k == "href" and "noopener" in (a.get("rel") or ""))
     ]
     urls += re.findall(r"url\(([^)]*)\)", html) + re.findall(r"@import\s+[^;]+", html)
     return urls
@@ -366,6 +372,10 @@ def test_page_is_self_contained_with_valid_inline_pngs() -> None:
     for src in images:
         assert src.startswith(DATA_PNG)
         assert base64.b64decode(src.removeprefix(DATA_PNG), validate=True).startswith(PNG_MAGIC)
+    links = {item.runbook for item in demo().objectives} | {item.dashboard for item in demo().objectives}
+    assert set(link_urls(html)) == links - {None}
+    for url in links - {None}:
+        html = html.replace(f'href="{url}"', "")
     assert "http://" not in html and "https://" not in html
     assert 'src="/' not in html
     assert "default-src 'none'" in html  # CSP: no script even if escaping ever failed
@@ -433,9 +443,10 @@ def test_markup_in_a_team_name_is_escaped_everywhere(hostile_page: str) -> None:
     assert hostile_page.count("ops&lt;script&gt;") >= 3  # summary row, team heading, nav link
     page = Page(hostile_page)
     assert page.cells_by_row["row-obj-2"][1] == team
-    assert [
-        h for t, a in page.tags if t == "a" and (h := a.get("href") or "") and not h.startswith("#")
-    ] == []
+    # Only the definitions' runbook and dashboard links leave the page, never a team name.
+    outside = [h for t, a in page.tags if t == "a" and (h := a.get("href") or "") and not h.startswith("#")]
+    assert outside == link_urls(hostile_page)
+    assert all(url.startswith("https://") and "script" not in url for url in outside)
 
 
 def test_failed_objective_shows_its_error_without_secrets_or_chart(hostile_page: str) -> None:

@@ -53,9 +53,20 @@ def test_every_field_of_the_models_is_in_the_schema() -> None:
         "objectives",
         "policy",
         "alerting",
+        "runbook",
+        "dashboard",
     }
     objective = shipped["definitions"]["Objective"]["properties"]
-    assert set(objective) == {"name", "kind", "description", "target", "window", "sli"}
+    assert set(objective) == {
+        "name",
+        "kind",
+        "description",
+        "target",
+        "window",
+        "sli",
+        "runbook",
+        "dashboard",
+    }
     assert shipped["properties"]["window"]["default"] == "30d"
     assert shipped["definitions"]["TimeslicesSLI"]["properties"]["slice"]["default"] == "1m"
 
