@@ -30,6 +30,7 @@ from slokit.options import (
     ObjectiveOpt,
     OnError,
     Paths,
+    RulesFormat,
     ServiceOpt,
     SnapshotOpt,
     TeamOpt,
@@ -256,6 +257,64 @@ def check(
         at=at,
         snapshot=snapshot,
         connection=Connection(prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config),
+    )
+
+
+@app.command()
+def rules(
+    paths: Paths,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", metavar="FILE", help="Write the rules to FILE (atomically) instead."),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out-dir", metavar="DIR", help="Write one file per service into DIR (SERVICE.yaml)."),
+    ] = None,
+    format: Annotated[
+        RulesFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="prometheus (a rule file for Prometheus, Thanos Ruler, the Mimir/Cortex ruler, vmalert) or "
+            "kubernetes (PrometheusRule objects for the Prometheus Operator).",
+        ),
+    ] = RulesFormat.prometheus,
+    service: ServiceOpt = None,
+    team: TeamOpt = None,
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace", metavar="NAMESPACE", help="With --format kubernetes: the objects' namespace."
+        ),
+    ] = None,
+    label: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--label",
+            metavar="NAME=VALUE",
+            help="With --format kubernetes: a label on the objects, e.g. for the operator's ruleSelector "
+            "(repeatable).",
+        ),
+    ] = None,
+) -> int:
+    """Generate Prometheus recording and alerting rules (burn-rate alerts per alert tier, error-budget
+    alerts) for the objectives, labelled with the team that owns each one.
+
+    Offline: reads only the definitions. Exit codes: 0 written, 2 bad definitions or usage.
+    """
+    from slokit.commands.rules import rules
+
+    return rules(
+        paths,
+        out=out,
+        out_dir=out_dir,
+        format=format.value,
+        services=service,
+        team=team,
+        namespace=namespace,
+        labels=label or (),
     )
 
 

@@ -108,3 +108,8 @@ ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", metavar="FILE", help="Settings file (default: ./slokit.yaml when present)."),
 ]
+
+
+class RulesFormat(StrEnum):
+    prometheus = "prometheus"
+    kubernetes = "kubernetes"

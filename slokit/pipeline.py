@@ -52,7 +52,9 @@ def engine_window(window: timedelta | CalendarWindow) -> engine.Window:
     return window
 
 
-def _tiers(service: LoadedService, window: engine.Window, step: timedelta) -> tuple[engine.AlertTier, ...]:
+def alert_tiers(
+    service: LoadedService, window: engine.Window, step: timedelta
+) -> tuple[engine.AlertTier, ...]:
     """The definition's tiers as written; a severity it leaves out gets the default tiers scaled to the
     objective's window and step (``engine.default_alert_tiers``), which never fire below a burn of 1."""
     defaults = engine.default_alert_tiers(window, step)
@@ -84,7 +86,7 @@ def plan(definitions: Definitions, at: datetime, selection: Selection | None = N
                 continue
             window = engine_window(spec.window_for(objective))
             step = step_for(objective, window, at)
-            tiers = _tiers(service, window, step)
+            tiers = alert_tiers(service, window, step)
             end = engine.align_down(at, step)
             steps = -(-engine.lookback(window, end, tiers) // step)  # ceiling division
             query = SeriesQuery(

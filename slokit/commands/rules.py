@@ -1,0 +1,85 @@
+"""``slokit rules``: write the definitions as Prometheus recording and alerting rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from slokit.commands.common import selection
+from slokit.errors import UsageError
+
+if TYPE_CHECKING:
+    from slokit.rules import KubernetesOptions, ObjectiveRules
+
+
+def rules(
+    paths: Sequence[Path],
+    *,
+    out: Path | None = None,
+    out_dir: Path | None = None,
+    format: str = "prometheus",
+    services: Sequence[str] | None = None,
+    team: str | None = None,
+    namespace: str | None = None,
+    labels: Sequence[str] = (),
+) -> int:
+    """Print the rule file, or write it to ``out``, or one file per service into ``out_dir``."""
+    from slokit.fsutil import check_writable, write_atomic
+    from slokit.rules import KubernetesOptions, build
+    from slokit.spec import load
+
+    if out is not None and out_dir is not None:
+        raise UsageError("give --out or --out-dir, not both")
+    if format != "kubernetes" and (namespace is not None or labels):
+        raise UsageError("--namespace and --label are for --format kubernetes")
+    options = KubernetesOptions(namespace, _labels(labels))
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir}: not a directory")
+    if out is not None:
+        check_writable(out)
+    definitions = load(list(paths))
+    chosen = selection(team, services, None)
+    chosen.check(definitions)
+    unknown = sorted(set(chosen.services) - {s.spec.service for s in definitions.services})
+    if unknown:
+        raise UsageError(f"--service {', '.join(unknown)}: no such service in the definitions")
+    built = build(definitions, chosen)
+    if not built:
+        raise UsageError("no objective matches --service/--team")
+    if out_dir is None:
+        content = _render(built, format, options)
+        if out is None:
+            typer.echo(content, nl=False)
+        else:
+            write_atomic(out, content)
+        return 0
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for service in dict.fromkeys(item.service for item in built):
+        path = out_dir / f"{service}.yaml"
+        write_atomic(path, _render([i for i in built if i.service == service], format, options))
+        typer.echo(f"wrote {path}", err=True)
+    return 0
+
+
+def _render(built: Sequence[ObjectiveRules], format: str, options: KubernetesOptions) -> str:
+    from slokit.rules import render_kubernetes, render_prometheus
+
+    files = [item.file for item in built]
+    if format == "kubernetes":
+        services = dict.fromkeys(item.service for item in built)
+        by_service = [(s, [i.group for i in built if i.service == s]) for s in services]
+        return render_kubernetes(by_service, files, options)
+    return render_prometheus([item.group for item in built], files)
+
+
+def _labels(given: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in given:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--label {item!r}: give NAME=VALUE")
+        pairs.append((key.strip(), value))
+    return tuple(pairs)
