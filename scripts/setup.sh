@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Idempotent set-up of a fresh machine for slokit's tests: a virtualenv with the test extras, and the
-# servers and tools the integration tests run (Debian's prometheus, victoria-metrics, node-exporter, and chromium
-# for the HTML report's browser test; Playwright drives that chromium, it never downloads a browser).
+# servers and tools the integration tests run (Debian's prometheus, victoria-metrics, node-exporter, alertmanager's
+# amtool for the generated routing, and chromium for the HTML report's browser test; Playwright drives that
+# chromium, it never downloads a browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 for pkg in prometheus:promtool victoria-metrics:victoria-metrics \
-    prometheus-node-exporter:prometheus-node-exporter chromium:chromium openssl:openssl; do
+    prometheus-node-exporter:prometheus-node-exporter prometheus-alertmanager:amtool chromium:chromium \
+    openssl:openssl; do
     command -v "${pkg#*:}" >/dev/null 2>&1 || need_apt+=("${pkg%%:*}")
 done
 if ((${#need_apt[@]})); then
