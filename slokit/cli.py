@@ -298,6 +298,23 @@ def rules(
             "(repeatable).",
         ),
     ] = None,
+    alertmanager: Annotated[
+        bool,
+        typer.Option(
+            "--alertmanager",
+            help="Print the Alertmanager routing instead: a route per owner team on the alerts' team label, "
+            "page and ticket sub-routes, receiver stubs (docs/alertmanager.md).",
+        ),
+    ] = False,
+    alertmanager_primary: Annotated[
+        str | None,
+        typer.Option(
+            "--alertmanager-primary",
+            metavar="KIND",
+            help="With --alertmanager: the owner of KIND (operational: DevOps) receives every alert first; "
+            "the other owners get a copy of their own objectives' alerts.",
+        ),
+    ] = None,
 ) -> int:
     """Generate Prometheus recording and alerting rules (burn-rate alerts per alert tier, error-budget
     alerts) for the objectives, labelled with the team that owns each one.
@@ -315,6 +332,8 @@ def rules(
         team=team,
         namespace=namespace,
         labels=label or (),
+        alertmanager=alertmanager,
+        alertmanager_primary=alertmanager_primary,
     )
 
 

@@ -10,9 +10,12 @@ import typer
 
 from slokit.commands.common import selection
 from slokit.errors import UsageError
+from slokit.spec.models import KINDS
 
 if TYPE_CHECKING:
+    from slokit.report.model import Selection
     from slokit.rules import KubernetesOptions, ObjectiveRules
+    from slokit.spec.loader import Definitions
 
 
 def rules(
@@ -25,14 +28,20 @@ def rules(
     team: str | None = None,
     namespace: str | None = None,
     labels: Sequence[str] = (),
+    alertmanager: bool = False,
+    alertmanager_primary: str | None = None,
 ) -> int:
-    """Print the rule file, or write it to ``out``, or one file per service into ``out_dir``."""
+    """Print the rule file, or write it to ``out``, or one file per service into ``out_dir``.
+
+    ``alertmanager``: the Alertmanager routing for the owners of the selected objectives instead of the
+    rules; ``alertmanager_primary``: the kind whose owner receives every alert first."""
     from slokit.fsutil import check_writable, write_atomic
     from slokit.rules import KubernetesOptions, build
     from slokit.spec import load
 
     if out is not None and out_dir is not None:
         raise UsageError("give --out or --out-dir, not both")
+    _check_alertmanager(alertmanager, alertmanager_primary, out_dir, format, namespace, labels)
     if format != "kubernetes" and (namespace is not None or labels):
         raise UsageError("--namespace and --label are for --format kubernetes")
     options = KubernetesOptions(namespace, _labels(labels))
@@ -50,7 +59,11 @@ def rules(
     if not built:
         raise UsageError("no objective matches --service/--team")
     if out_dir is None:
-        content = _render(built, format, options)
+        content = (
+            _routing(definitions, chosen, alertmanager_primary)
+            if alertmanager
+            else _render(built, format, options)
+        )
         if out is None:
             typer.echo(content, nl=False)
         else:
@@ -62,6 +75,29 @@ def rules(
         write_atomic(path, _render([i for i in built if i.service == service], format, options))
         typer.echo(f"wrote {path}", err=True)
     return 0
+
+
+def _check_alertmanager(
+    alertmanager: bool,
+    primary: str | None,
+    out_dir: Path | None,
+    format: str,
+    namespace: str | None,
+    labels: Sequence[str],
+) -> None:
+    if primary is not None and not alertmanager:
+        raise UsageError("--alertmanager-primary is for --alertmanager")
+    if primary is not None and primary not in KINDS:
+        raise UsageError(f"--alertmanager-primary must be {' or '.join(KINDS)} (got {primary!r})")
+    if alertmanager and (out_dir is not None or format != "prometheus" or namespace is not None or labels):
+        raise UsageError("--alertmanager writes one routing file: not with --out-dir, --format or --label")
+
+
+def _routing(definitions: Definitions, chosen: Selection, primary: str | None) -> str:
+    from slokit.rules.alertmanager import render
+
+    kind = next((k for k in KINDS if k == primary), None)  # narrowed to the Kind literal for the type checker
+    return render(definitions, chosen, kind)
 
 
 def _render(built: Sequence[ObjectiveRules], format: str, options: KubernetesOptions) -> str:

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from slokit.rules.alertmanager import render
-from slokit.spec import load
+from slokit.cli import run
 from slokit.spec.models import Kind
 
 from .servers import require_binary
@@ -30,9 +29,10 @@ def amtool() -> str:
 
 
 def write_config(tmp_path: Path, definitions: Path, primary: Kind | None = None) -> Path:
-    text = render(load([definitions]), primary=primary)
+    """What `slokit rules --alertmanager [--alertmanager-primary KIND] -o FILE` writes."""
     path = tmp_path / ("primary.yml" if primary else "owners.yml")
-    path.write_text(text, encoding="utf-8")
+    extra = ["--alertmanager-primary", primary] if primary else []
+    assert run(["rules", str(definitions), "--alertmanager", *extra, "-o", str(path)]) == 0
     return path
 
 
