@@ -74,6 +74,13 @@ class _Objective:
         self.team = team
         self.labels = dict(spec.labels)
         self.policy = spec.policy
+        self.min_events = objective.min_events or spec.alerting.min_events
+        self.absent_for = spec.alerting.absent_for
+        links = (
+            ("dashboard_url", spec.dashboard_for(objective)),
+            ("runbook_url", spec.runbook_for(objective)),
+        )
+        self.links = tuple((key, _literal(url)) for key, url in links if url is not None)
         written = spec.window_for(objective)
         window = pipeline.engine_window(written)
         # A calendar window counts as its nominal length (month 30 d): a rule cannot know the month's start.
@@ -98,7 +105,7 @@ class _Objective:
 
     def group(self) -> RuleGroup:
         rules: list[RecordingRule | AlertingRule] = [*self.events(), *self.budget_rules(), *self.info()]
-        rules += self.burn_alerts() + self.budget_alerts()
+        rules += self.burn_alerts() + self.budget_alerts() + self.absent_alert()
         return RuleGroup(f"slokit/{self.service}/{self.objective.name}", self.step, tuple(rules))
 
     def series(self, name: str, window: timedelta) -> str:
@@ -182,6 +189,9 @@ class _Objective:
                 f"{self.series(ERROR_RATIO, tier.long)} / {self.budget} >= {factor}\n"
                 f"and\n{self.series(ERROR_RATIO, tier.short)} / {self.budget} >= {factor}"
             )
+            if self.min_events is not None:
+                # A low-traffic service: one failure among a handful of requests is no page.
+                expr += f"\nand\n{self.series(TOTAL, tier.long)} >= {self.min_events}"
             summary = (
                 f'{self.name()} burns its error budget at {{{{ $value | printf "%.1f" }}}}x over {long} '
                 f"and above {factor}x over {short} ({tier.severity} tier {long}/{short})"
@@ -197,7 +207,7 @@ class _Objective:
                     "ErrorBudgetBurn",
                     expr,
                     self.alert_labels(tier.severity, long, short),
-                    (("description", description), ("summary", summary)),
+                    self.annotations(description, summary),
                 )
             )
         return alerts
@@ -213,13 +223,10 @@ class _Objective:
                 "ErrorBudgetExhausted",
                 f"{remaining} <= 0",
                 labels,
-                (
-                    (
-                        "description",
-                        f"{self.name()} has spent its error budget over {self.window_name} "
-                        f"({{{{ $value | humanizePercentage }}}} left){freeze}.",
-                    ),
-                    ("summary", f"{self.name()}: error budget exhausted"),
+                self.annotations(
+                    f"{self.name()} has spent its error budget over {self.window_name} "
+                    f"({{{{ $value | humanizePercentage }}}} left){freeze}.",
+                    f"{self.name()}: error budget exhausted",
                 ),
             )
         ]
@@ -230,17 +237,35 @@ class _Objective:
                     "ErrorBudgetLow",
                     f"{remaining} < {warn / 100:.6g}\nand\n{remaining} > 0",
                     labels,
-                    (
-                        (
-                            "description",
-                            f"{self.name()} has {{{{ $value | humanizePercentage }}}} of its error budget "
-                            f"left over {self.window_name}, below the policy's {warn:g}%.",
-                        ),
-                        ("summary", f"{self.name()}: error budget below {warn:g}%"),
+                    self.annotations(
+                        f"{self.name()} has {{{{ $value | humanizePercentage }}}} of its error budget "
+                        f"left over {self.window_name}, below the policy's {warn:g}%.",
+                        f"{self.name()}: error budget below {warn:g}%",
                     ),
                 )
             )
         return alerts
+
+    def annotations(self, description: str, summary: str) -> tuple[tuple[str, str], ...]:
+        return _sorted([("description", description), ("summary", summary), *self.links])
+
+    def absent_alert(self) -> list[RecordingRule | AlertingRule]:
+        if self.absent_for is None:
+            return []
+        spelt = format_duration(self.absent_for)
+        recorded = f"{TOTAL}{format_duration(self.step)}{self.match}"
+        return [
+            AlertingRule(
+                "SLISeriesAbsent",
+                f"absent_over_time({recorded}[{spelt}])",
+                self.alert_labels("ticket", spelt, spelt),
+                self.annotations(
+                    f"No events of {self.name()} recorded for {spelt}: its series are gone (a renamed "
+                    "metric, a scrape failing), so its burn and budget alerts cannot fire.",
+                    f"{self.name()}: SLI series absent for {spelt}",
+                ),
+            )
+        ]
 
 
 def _plain(value: Decimal) -> str:

@@ -415,12 +415,31 @@ Severity = Literal["page", "ticket"]
 SEVERITIES: tuple[Severity, ...] = ("page", "ticket")
 
 
+def _count(value: Any) -> Any:
+    # `min_events: 1e3` or `true` would pass pydantic's lax int; a count is written as a whole number.
+    if isinstance(value, bool) or not isinstance(value, int):
+        got = str(value).lower() if isinstance(value, bool) else shown(value)  # as YAML spells it
+        raise ValueError(f"must be a whole number of events (got {got})")
+    if value < 1:
+        raise ValueError(f"must be at least 1 (got {value})")
+    return value
+
+
+EventCount = Annotated[int, BeforeValidator(_count), Field(ge=1)]
+
+
 class Alerting(Spec):
     """Alert tiers per severity. The defaults shown are the workbook's, for a 30-day window: a severity the
-    definition leaves out gets them scaled to each objective's window instead (``slokit.engine.tiers``)."""
+    definition leaves out gets them scaled to each objective's window instead (``slokit.engine.tiers``).
+
+    ``min_events`` and ``absent_for`` shape only the rules ``slokit rules`` generates: a burn alert waits for
+    that many events in its long window (a low-traffic service's single failure is no page), and an alert
+    says when an objective's series have been absent that long."""
 
     page: tuple[AlertTier, ...] = DEFAULT_PAGE
     ticket: tuple[AlertTier, ...] = DEFAULT_TICKET
+    min_events: EventCount | None = None
+    absent_for: Duration | None = None
 
     def written(self, severity: Severity) -> tuple[AlertTier, ...] | None:
         """The tiers of ``severity`` as the definition gives them; None where it gives none."""
@@ -437,6 +456,7 @@ class Objective(Spec):
     sli: SLI
     runbook: Url | None = None  # overrides the service's; see ServiceSpec.runbook_for
     dashboard: Url | None = None
+    min_events: EventCount | None = None  # overrides the service's alerting.min_events
 
     @property
     def target_fraction(self) -> float:

@@ -169,6 +169,8 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
         "sli": "How good and total events are counted: exactly one of ratio, latency, timeslices.",
         "runbook": "http(s) URL of this objective's runbook; overrides the service's.",
         "dashboard": "http(s) URL of this objective's dashboard; overrides the service's.",
+        "min_events": "Events the long window of a burn alert must hold before it fires (slokit rules); "
+        "overrides the service's alerting.min_events.",
     },
     "CalendarWindow": {
         "calendar": "The period: month, week (from Monday) or quarter.",
@@ -207,6 +209,10 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
         "each objective's window.",
         "page": "Tiers that page (severity page).",
         "ticket": "Tiers that open a ticket (severity ticket).",
+        "min_events": "Events the long window of a burn alert must hold before it fires, for every "
+        "objective (slokit rules; default: none).",
+        "absent_for": "slokit rules adds an alert SLISeriesAbsent when an objective's events have had no "
+        "series this long, e.g. 15m (default: no such alert).",
     },
 }
 
@@ -236,6 +242,11 @@ def definition_schema() -> JsonSchemaValue:
     # pydantic writes Field(gt=0) beside a BeforeValidator as "gt"; draft-07 says exclusiveMinimum.
     threshold = definitions["LatencySLI"]["properties"]["threshold"]
     threshold["exclusiveMinimum"] = threshold.pop("gt")
+    # The same for Field(ge=1) on the event counts, inside their anyOf with null.
+    for counted in (definitions["Alerting"], definitions["Objective"]):
+        for option in counted["properties"]["min_events"]["anyOf"]:
+            if "ge" in option:
+                option["minimum"] = option.pop("ge")
     _describe(definitions)
     root = definitions.pop("ServiceSpec")
     return {

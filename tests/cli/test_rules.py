@@ -54,6 +54,27 @@ def test_same_definitions_give_the_same_bytes_with_the_sources_named(
     ]
 
 
+def test_alerts_link_the_objectives_runbook_and_the_services_dashboard(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    assert run(["rules", "slo_definitions", "--service", "checkout"]) == 0
+    groups = {g["name"]: g for g in yaml.safe_load(capsys.readouterr().out)["groups"]}
+    links = {
+        (name.rsplit("/", 1)[1], r["annotations"].get("runbook_url"), r["annotations"].get("dashboard_url"))
+        for name, g in groups.items()
+        for r in g["rules"]
+        if "alert" in r
+    }
+    dashboard = "https://grafana.example.com/d/checkout/checkout-slos"
+    assert links == {
+        ("availability", "https://runbooks.example.com/checkout", dashboard),
+        ("latency", "https://runbooks.example.com/checkout", dashboard),
+        ("uptime", "https://runbooks.example.com/checkout", dashboard),
+        ("order-completion", "https://runbooks.example.com/checkout/order-completion", dashboard),
+    }
+
+
 def test_team_and_service_keep_their_objectives(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -122,11 +122,19 @@ def definitions(draw: Any) -> dict[str, Any]:
         "objectives": objectives,
         "policy": {"warn_below": draw(st.sampled_from([0, 25, 50, 100]))},
     }
+    alerting: dict[str, Any] = {}
     if draw(st.booleans()):
-        spec["alerting"] = {
-            "page": [{"long": "1h", "short": "5m", "budget": draw(st.sampled_from([5, 10]))}],
-            "ticket": [{"long": "6h", "short": "30m", "budget": 20}],
-        }
+        alerting["page"] = [{"long": "1h", "short": "5m", "budget": draw(st.sampled_from([5, 10]))}]
+        alerting["ticket"] = [{"long": "6h", "short": "30m", "budget": 20}]
+    if draw(st.booleans()):
+        alerting["min_events"] = draw(st.sampled_from([1, 100, 10**9]))
+    if draw(st.booleans()):
+        alerting["absent_for"] = draw(st.sampled_from(["10m", "1h"]))
+    if alerting:
+        spec["alerting"] = alerting
+    if draw(st.booleans()):
+        objectives[0]["min_events"] = 5
+        objectives[0]["runbook"] = "https://runbooks.example.com/a?b={{x}}&c='d'"
     return spec
 
 

@@ -278,3 +278,75 @@ def test_a_page_carries_the_owner_labels_and_says_what_burns(tmp_path: Path) -> 
         ],
     }
     _promtool_test(tmp_path, _definition(kind), test)
+
+
+def _quiet_definition(extra: str) -> str:
+    return (
+        "apiVersion: slokit/v1\nservice: api\nowners: {application: {team: api-dev}}\n"
+        f"alerting: {{{extra}}}\n"
+        "objectives:\n"
+        "  - name: hot\n    kind: application\n    target: 99\n    sli:\n      " + KINDS[1].sli("hot") + "\n"
+    )
+
+
+@pytest.mark.parametrize(("extra", "burning"), [("", True), ("min_events: 1000", False)])
+def test_min_events_keeps_a_low_traffic_service_quiet(extra: str, burning: bool, tmp_path: Path) -> None:
+    # 10 requests a minute, half of them failing (50x): 900 requests in 90 minutes, under 1,000 in every long
+    # window (1h, 6h, 1d, 3d), so no burn alert; the spent budget still says so.
+    series = [
+        ('http_requests_total{job="hot",code="200"}', _counter(5)),
+        ('http_requests_total{job="hot",code="500"}', _counter(5)),
+    ]
+    burns = [(BURN, "page", 2), (BURN, "ticket", 2)] if burning else []
+    test = {
+        "rule_files": [str(tmp_path / "rules.yaml")],
+        "evaluation_interval": "5m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [{"series": s, "values": v} for s, v in series],
+                "promql_expr_test": [
+                    {
+                        "expr": FIRING,
+                        "eval_time": "90m",
+                        "exp_samples": _counts(*burns, ("ErrorBudgetExhausted", "ticket", 1)),
+                    }
+                ],
+            }
+        ],
+    }
+    _promtool_test(tmp_path, _quiet_definition(extra), test)
+
+
+def test_absent_series_fire_their_own_alert_after_absent_for(tmp_path: Path) -> None:
+    # The counters stop after 30 minutes (a renamed metric): 15 minutes later the alert fires; before, not.
+    series = [
+        ('http_requests_total{job="hot",code="200"}', "0+10x30 _x60"),
+        ('http_requests_total{job="hot",code="500"}', "0x30 _x60"),
+    ]
+    absent = 'count by (alertname, objective, severity, long_window) (ALERTS{alertstate="firing"})'
+    test = {
+        "rule_files": [str(tmp_path / "rules.yaml")],
+        "evaluation_interval": "5m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [{"series": s, "values": v} for s, v in series],
+                "promql_expr_test": [
+                    {"expr": absent, "eval_time": "40m", "exp_samples": []},
+                    {
+                        "expr": absent,
+                        "eval_time": "55m",
+                        "exp_samples": [
+                            {
+                                "labels": '{alertname="SLISeriesAbsent",long_window="15m",objective="hot",'
+                                'severity="ticket"}',
+                                "value": 1,
+                            }
+                        ],
+                    },
+                ],
+            }
+        ],
+    }
+    _promtool_test(tmp_path, _quiet_definition("absent_for: 15m"), test)

@@ -66,7 +66,11 @@ def test_every_field_of_the_models_is_in_the_schema() -> None:
         "sli",
         "runbook",
         "dashboard",
+        "min_events",
     }
+    alerting = shipped["definitions"]["Alerting"]["properties"]
+    assert set(alerting) == {"page", "ticket", "min_events", "absent_for"}
+    assert alerting["min_events"]["anyOf"][0] == {"type": "integer", "minimum": 1}
     assert shipped["properties"]["window"]["default"] == "30d"
     assert shipped["definitions"]["TimeslicesSLI"]["properties"]["slice"]["default"] == "1m"
 
