@@ -7,6 +7,7 @@ blocks. No timestamps and no version: the same definitions give the same file.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -92,7 +93,8 @@ def _group(group: RuleGroup, indent: str) -> list[str]:
     return lines
 
 
-def _mapping(key: str, items: Sequence[tuple[str, str]], indent: str) -> list[str]:
+@functools.lru_cache(maxsize=1024)  # every recording rule of an objective has the same labels
+def _mapping(key: str, items: tuple[tuple[str, str], ...], indent: str) -> list[str]:
     if not items:
         return []
     return [f"{indent}{key}:"] + [f"{indent}  {_key(k)}: {_q(v)}" for k, v in items]
@@ -116,10 +118,12 @@ def _block_safe(lines: list[str]) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # label names and values repeat on every rule of an objective
 def _key(text: str) -> str:
     return text if _PLAIN_KEY.fullmatch(text) and text.lower() not in _SPECIAL else _q(text)
 
 
+@functools.lru_cache(maxsize=4096)
 def _q(text: str) -> str:
     # Single quotes where the text allows them (PromQL's double quotes then need no escape), JSON's
     # double-quoted form (escapes included) for anything with a line break or a control character.
