@@ -67,7 +67,7 @@ def discover(paths: Sequence[str | Path], warn: Warn | None = None) -> list[Path
         except OSError as exc:
             raise UsageError(f"{path}: {_why_not(path, exc)}") from None
         if stat.S_ISDIR(mode):
-            matches = sorted(_walk(path, path, tell, set()))
+            matches = sorted(_walk(path, tell))
             if not matches:
                 raise UsageError(f"{path}: no SLO definition files (*.yaml, *.yml) in this directory")
             found.update(dict.fromkeys(matches))
@@ -79,21 +79,15 @@ def discover(paths: Sequence[str | Path], warn: Warn | None = None) -> list[Path
     return list(found)
 
 
-def _walk(top: Path, directory: Path, warn: Warn, visited: set[tuple[int, int]]) -> Iterator[Path]:
-    # Hidden entries are skipped: a Kubernetes ConfigMap mount holds a second copy of every file under
-    # "..<timestamp>/", and editors and git keep their own files in dot-directories.
-    try:
-        info = directory.stat()
-        if (info.st_dev, info.st_ino) in visited:  # a link back up the tree: walked already
-            return
-        visited.add((info.st_dev, info.st_ino))
-        with os.scandir(directory) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
-    except OSError as exc:
-        warn(f"{directory}: skipped: cannot read this directory ({_why_not(directory, exc)})")
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
+def _walk(top: Path, warn: Warn) -> Iterator[Path]:
+    # Depth first with a stack of listings, not recursion: a tree nested a thousand folders deep (PATH_MAX
+    # allows two thousand) would otherwise end in RecursionError, exit 70.
+    visited: set[tuple[int, int]] = set()
+    stack = [_listing(top, warn, visited)]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
             continue
         path = Path(entry.path)
         try:
@@ -103,13 +97,30 @@ def _walk(top: Path, directory: Path, warn: Warn, visited: set[tuple[int, int]])
                 warn(f"{path}: skipped: {_why_not(path, exc)}")
             continue
         if stat.S_ISDIR(mode):
-            yield from _walk(top, path, warn, visited)
+            stack.append(_listing(path, warn, visited))
         elif path.suffix not in SUFFIXES:
             continue
         elif stat.S_ISREG(mode):
             yield path
         else:
             warn(f"{path}: skipped: is {_kind(mode)}, not a file")
+
+
+def _listing(directory: Path, warn: Warn, visited: set[tuple[int, int]]) -> Iterator[os.DirEntry[str]]:
+    """The entries of ``directory`` by name; none when it was walked already or cannot be read."""
+    # Hidden entries are skipped: a Kubernetes ConfigMap mount holds a second copy of every file under
+    # "..<timestamp>/", and editors and git keep their own files in dot-directories.
+    try:
+        info = directory.stat()
+        if (info.st_dev, info.st_ino) in visited:  # a link back up the tree: walked already
+            return iter(())
+        visited.add((info.st_dev, info.st_ino))
+        with os.scandir(directory) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as exc:
+        warn(f"{directory}: skipped: cannot read this directory ({_why_not(directory, exc)})")
+        return iter(())
+    return iter([e for e in entries if not e.name.startswith(".")])
 
 
 def _stderr(message: str) -> None:

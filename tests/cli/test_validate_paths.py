@@ -148,6 +148,20 @@ def test_a_directory_skips_what_it_cannot_read_and_names_each_path(
     assert time.perf_counter() - started < 2
 
 
+def test_a_directory_tree_deeper_than_the_recursion_limit_is_walked(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # 1,200 levels (2,400 characters of path, within PATH_MAX): a recursive walk ended in RecursionError,
+    # exit 70 "this is a bug".
+    deep = tmp_path
+    for _ in range(1200):
+        deep = deep / "a"
+        deep.mkdir()
+    (deep / "checkout.yaml").write_text(CHECKOUT)
+    code, out, err = _validate(capsys, str(tmp_path))
+    assert (code, out, err) == (0, OK, "")
+
+
 def test_a_fifo_in_a_directory_does_not_hang_a_separate_process(tmp_path: Path) -> None:
     (tmp_path / "checkout.yaml").write_text(CHECKOUT)
     os.mkfifo(tmp_path / "pipe.yaml")
