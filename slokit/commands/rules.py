@@ -112,10 +112,13 @@ def _render(built: Sequence[ObjectiveRules], format: str, options: KubernetesOpt
 
 
 def _labels(given: Sequence[str]) -> tuple[tuple[str, str], ...]:
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for item in given:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"--label {item!r}: give NAME=VALUE")
+        if any(name == key.strip() for name, _ in pairs):
+            # Both would be written: a mapping with a duplicate key, which kubectl refuses.
+            raise UsageError(f"--label {item!r}: {key.strip()} is given twice")
         pairs.append((key.strip(), value))
     return tuple(pairs)

@@ -125,6 +125,10 @@ def test_kubernetes_wraps_the_same_groups_in_prometheus_rules(
         (["--namespace", "m"], "error: --namespace and --label are for --format kubernetes"),
         (["--service", "nope"], "error: --service nope: no such service in the definitions"),
         (["--format", "kubernetes", "--label", "novalue"], "error: --label 'novalue': give NAME=VALUE"),
+        (
+            ["--format", "kubernetes", "--label", "a=b", "--label", "a=c"],
+            "error: --label 'a=c': a is given twice",
+        ),
     ],
 )
 def test_usage_errors_exit_2(
