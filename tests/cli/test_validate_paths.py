@@ -158,7 +158,15 @@ def test_a_directory_tree_deeper_than_the_recursion_limit_is_walked(
         deep = deep / "a"
         deep.mkdir()
     (deep / "checkout.yaml").write_text(CHECKOUT)
-    code, out, err = _validate(capsys, str(tmp_path))
+    try:
+        code, out, err = _validate(capsys, str(tmp_path))
+    finally:
+        # Removed here, from the bottom up: Python 3.11's shutil.rmtree recurses too, and pytest's clean-up
+        # of old temporary directories would fail on this tree in every later run.
+        (deep / "checkout.yaml").unlink()
+        while deep != tmp_path:
+            deep.rmdir()
+            deep = deep.parent
     assert (code, out, err) == (0, OK, "")
 
 
