@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +58,8 @@ def rules(
     built = build(definitions, chosen)
     if not built:
         raise UsageError("no objective matches --service/--team")
+    if format == "kubernetes" and not alertmanager:
+        _check_object_names(item.service for item in built)
     if out_dir is None:
         content = (
             _routing(definitions, chosen, alertmanager_primary)
@@ -109,6 +111,22 @@ def _render(built: Sequence[ObjectiveRules], format: str, options: KubernetesOpt
         by_service = [(s, [i.group for i in built if i.service == s]) for s in services]
         return render_kubernetes(by_service, files, options)
     return render_prometheus([item.group for item in built], files)
+
+
+def _check_object_names(services: Iterable[str]) -> None:
+    """Two services whose PrometheusRule names are the same (``a_b`` and ``a-b``, ``API`` and ``api``):
+    applied, the second object would replace the first and its rules would be lost without a word."""
+    from slokit.rules.render import kube_name
+
+    seen: dict[str, str] = {}
+    for service in dict.fromkeys(services):
+        name = kube_name(service)
+        if name in seen:
+            raise UsageError(
+                f"--format kubernetes: services {seen[name]} and {service} would both be the PrometheusRule "
+                f"{name}: rename one, or generate each with --service into its own --namespace"
+            )
+        seen[name] = service
 
 
 def _labels(given: Sequence[str]) -> tuple[tuple[str, str], ...]:

@@ -137,3 +137,18 @@ def test_usage_errors_exit_2(
     monkeypatch.chdir(ROOT)
     assert run(["rules", "slo_definitions", *args]) == 2
     assert capsys.readouterr().err.strip() == message
+
+
+def test_kubernetes_refuses_two_services_with_the_same_object_name(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # a_b and a-b are both the PrometheusRule slokit-a-b: applied, the second would replace the first.
+    checkout = (ROOT / "slo_definitions" / "checkout.yaml").read_text(encoding="utf-8")
+    for name in ("a_b", "a-b"):
+        (tmp_path / f"{name}.yaml").write_text(checkout.replace("service: checkout", f"service: {name}"))
+    assert run(["rules", str(tmp_path), "--format", "kubernetes"]) == 2
+    assert capsys.readouterr().err == (
+        "error: --format kubernetes: services a-b and a_b would both be the PrometheusRule slokit-a-b: "
+        "rename one, or generate each with --service into its own --namespace\n"
+    )
+    assert run(["rules", str(tmp_path)]) == 0  # a plain rule file has no object names
