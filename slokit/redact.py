@@ -125,7 +125,7 @@ class _Starts:
             at, end = match.span()
             if end - at == MIN_PREFIX + _DEPTH:  # as far as the pattern goes: a long form may go on
                 longer = self.long_forms.get(text[at : at + MIN_PREFIX], ())
-                end = max(end, *(at + _agreeing(text, at, form) for form in longer))
+                end = max([end, *(at + _agreeing(text, at, form) for form in longer)])
             parts += [text[done:at], MASK]
             done = end
         parts.append(text[done:])

@@ -99,6 +99,16 @@ def test_an_echo_is_cut_to_a_readable_length() -> None:
     assert shown == "y" * 300 + "... (99,700 more characters)"
 
 
+def test_a_126_character_secret_made_whole_by_masking_another_does_not_crash() -> None:
+    # A secret holding "***" can become whole only once another is masked; the prefix pass then matched
+    # all 126 characters its pattern follows with no longer form to extend, and max() of one int raised
+    # TypeError (exit 70) when a longer secret was registered too.
+    whole = "Q***" + "x" * 122
+    redactor = Redactor()
+    redactor.add(whole, "YYYabc", "Z" * 130)
+    assert redactor("Q" + "YYYabc" + "x" * 122 + " end") == "***" + " end"
+
+
 def test_ordinary_text_is_left_alone(redactor: Redactor) -> None:
     text = "Prometheus answered HTTP 503: overloaded; reporter at https://prom.example:9090/api"
     assert redactor(text) == text
