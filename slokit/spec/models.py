@@ -480,6 +480,12 @@ def _label_names(value: dict[str, str]) -> dict[str, str]:
             bad = _not_allowed(key, _LABEL_CHAR)
             why = f"{bad} not allowed" if bad else "starts with a digit" if key else "empty"
             raise ValueError(f"label name must be {LABEL_NAME_RULE} (got {shown(key)}: {why})")
+        if key.startswith("__"):
+            # slokit rules puts these labels on its rules: Prometheus refuses a rule labelled __name__.
+            raise ValueError(
+                f"label name must be {LABEL_NAME_RULE} (got {shown(key)}: names starting with '__' are "
+                "reserved by Prometheus)"
+            )
     return value
 
 

@@ -86,6 +86,10 @@ CASES: dict[str, list[str]] = {
         "14: labels: label name must be ASCII letters (a-z, A-Z), digits and '_', not starting with a digit "
         "(got '2fa': starts with a digit)",
     ],
+    "labels_reserved": [
+        "14: labels: label name must be ASCII letters (a-z, A-Z), digits and '_', not starting with a digit "
+        "(got '__name__': names starting with '__' are reserved by Prometheus)",
+    ],
     "service_name_starts_with_dash": [
         f"3: service: must be {NAME_RULE} (got '-checkout': starts with '-')",
     ],
