@@ -35,7 +35,7 @@ def rules(
 
     ``alertmanager``: the Alertmanager routing for the owners of the selected objectives instead of the
     rules; ``alertmanager_primary``: the kind whose owner receives every alert first."""
-    from slokit.fsutil import check_writable, write_atomic
+    from slokit.fsutil import check_writable, failure, write_atomic
     from slokit.rules import KubernetesOptions, build
     from slokit.spec import load
 
@@ -71,7 +71,10 @@ def rules(
         else:
             write_atomic(out, content)
         return 0
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in the way, no permission, a full disk: not "this is a bug"
+        raise failure(out_dir, exc, "cannot create this directory") from None
     for service in dict.fromkeys(item.service for item in built):
         path = out_dir / f"{service}.yaml"
         write_atomic(path, _render([i for i in built if i.service == service], format, options))

@@ -152,3 +152,14 @@ def test_kubernetes_refuses_two_services_with_the_same_object_name(
         "rename one, or generate each with --service into its own --namespace\n"
     )
     assert run(["rules", str(tmp_path)]) == 0  # a plain rule file has no object names
+
+
+def test_an_out_dir_that_cannot_be_created_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A file where a parent folder should be: NotADirectoryError ended in exit 70 "this is a bug".
+    monkeypatch.chdir(ROOT)
+    (tmp_path / "file").write_text("")
+    out_dir = tmp_path / "file" / "rules"
+    assert run(["rules", "slo_definitions", "--out-dir", str(out_dir)]) == 2
+    assert capsys.readouterr().err == f"error: {out_dir}: cannot create this directory (Not a directory)\n"
