@@ -15,7 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from slokit.durations import format_duration
-from slokit.sources.promql import increase, with_matcher
+from slokit.sources.promql import embedded, increase, with_matcher
 from slokit.spec.models import SLI
 
 _WINDOW = re.compile(r"\{\{\s*window\s*\}\}")
@@ -38,11 +38,11 @@ def step_events(sli: SLI, step: timedelta) -> StepEvents:
         r = sli.ratio
         if r.uses_queries:
             assert r.total_query is not None
-            total = f"sum({_WINDOW.sub(window, r.total_query)})"
+            total = f"sum({embedded(_WINDOW.sub(window, r.total_query))})"
             if r.bad_query is not None:
-                return StepEvents(total, f"sum({_WINDOW.sub(window, r.bad_query)}) or vector(0)")
+                return StepEvents(total, f"sum({embedded(_WINDOW.sub(window, r.bad_query))}) or vector(0)")
             assert r.good_query is not None
-            good = f"sum({_WINDOW.sub(window, r.good_query)})"
+            good = f"sum({embedded(_WINDOW.sub(window, r.good_query))})"
             return StepEvents(total, f"{{total}} - on() ({good} or vector(0))")
         assert r.total is not None
         total = increase(r.total, step)
@@ -60,8 +60,8 @@ def step_events(sli: SLI, step: timedelta) -> StepEvents:
     assert sli.timeslices is not None
     t = sli.timeslices
     # One sample per slice: the group runs once per slice length. A slice counts when the query has a value.
-    good = f"count(({t.query}) {t.good.op} {_number(t.good.value)})"
-    return StepEvents(f"count({t.query})", f"{{total}} - on() ({good} or vector(0))")
+    good = f"count(({embedded(t.query)}) {t.good.op} {_number(t.good.value)})"
+    return StepEvents(f"count({embedded(t.query)})", f"{{total}} - on() ({good} or vector(0))")
 
 
 def le_spellings(threshold: float) -> list[str]:

@@ -15,6 +15,12 @@ _WINDOW = re.compile(r"\{\{\s*window\s*\}\}")
 WINDOW_LABEL = "slokit_window"
 
 
+def embedded(query: str) -> str:
+    """``query`` ready to stand inside a call: a PromQL comment (``# ...``) runs to the end of its line, so a
+    query holding one gets a line break after it, or the comment would swallow the closing parenthesis."""
+    return f"{query}\n" if "#" in query else query
+
+
 def increase(selector: str, step: timedelta) -> str:
     return f"sum(increase({selector}[{format_duration(step)}]))"
 
@@ -62,7 +68,7 @@ def window_totals(sli: SLI, windows: Sequence[timedelta], le: str | None = None)
     parts differ in that label, so ``or`` keeps them all. One round trip instead of one per window.
     """
     parts = [
-        f'label_replace({expr}, "{WINDOW_LABEL}", "{role}/{int(window.total_seconds())}", "", "")'
+        f'label_replace({embedded(expr)}, "{WINDOW_LABEL}", "{role}/{int(window.total_seconds())}", "", "")'
         for window in windows
         for role, expr in queries(sli, window, le).items()
     ]

@@ -52,6 +52,25 @@ def test_promtool_accepts_the_kubernetes_objects_groups(
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_promtool_accepts_queries_ending_in_a_promql_comment(tmp_path: Path) -> None:
+    # A comment runs to the end of its line: wrapped as sum(QUERY), it swallowed the closing parenthesis
+    # ("unclosed left parenthesis") although validate accepts the query and Prometheus runs it alone.
+    definition = tmp_path / "commented.yaml"
+    definition.write_text(
+        "apiVersion: slokit/v1\nservice: commented\nowners: {operational: {team: ops}}\nobjectives:\n"
+        "  - name: ratio\n    kind: operational\n    target: 99.9\n    sli:\n      ratio:\n"
+        "        good_query: 'sum(increase(http_requests_total{code!~\"5..\"}[{{ window }}])) # good'\n"
+        "        total_query: 'sum(increase(http_requests_total[{{ window }}])) # all'\n"
+        "  - name: slices\n    kind: operational\n    target: 99\n    sli:\n      timeslices:\n"
+        "        query: 'min(probe_success) # every region'\n        good: '>= 1'\n        slice: 1m\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "rules.yaml"
+    assert run(["rules", str(definition), "-o", str(out)]) == 0
+    done = _check(out)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 # Label values and team names a definition may hold: quotes, backslashes, template braces, other scripts.
 TEXT = st.sampled_from(["plain", 'say "hi"', "back\\slash", "{{ $value }}", "{{", "größe", "a'b", "日本", ""])
 WINDOWS = st.sampled_from(

@@ -136,3 +136,23 @@ def test_window_totals_of_a_histogram_use_bucket_and_count() -> None:
 )
 def test_parse_window_label(label: str, expected: tuple[str, timedelta] | None) -> None:
     assert parse_window_label(label) == expected
+
+
+def test_window_totals_end_a_commented_query_with_a_line_break() -> None:
+    # A PromQL comment runs to the end of the line: without the break it swallowed label_replace's arguments
+    # and closing parenthesis, and the server refused a query that runs fine alone.
+    got = window_totals(
+        sli(
+            {
+                "ratio": {
+                    "bad_query": "sum(increase(err[{{ window }}])) # 5xx",
+                    "total_query": "sum(increase(all[{{ window }}]))",
+                }
+            }
+        ),
+        [FIVE],
+    )
+    assert got == (
+        'label_replace(sum(increase(err[5m])) # 5xx\n, "slokit_window", "bad/300", "", "")'
+        ' or label_replace(sum(increase(all[5m])), "slokit_window", "total/300", "", "")'
+    )
