@@ -17,6 +17,7 @@ from slokit.durations import format_duration
 from slokit.rules.model import AlertingRule, RuleGroup
 
 _KUBE_NAME = re.compile(r"[^a-z0-9.-]+")
+_DOTS = re.compile(r"[.-]*\.[.-]*")
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Keys YAML 1.1 readers take for booleans or null rather than strings.
 _SPECIAL = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
@@ -70,7 +71,10 @@ def render_kubernetes(
 
 def kube_name(service: str) -> str:
     """A DNS subdomain name (lowercase letters, digits, '-' and '.'), as Kubernetes object names must be."""
-    return "slokit-" + (_KUBE_NAME.sub("-", service.lower()).strip(".-") or "rules")
+    name = _KUBE_NAME.sub("-", service.lower())
+    # Each dot-separated part must start and end with a letter or digit: "a..b" and "a._b" become "a.b".
+    name = _DOTS.sub(".", name).strip(".-")
+    return "slokit-" + (name or "rules")
 
 
 def _group(group: RuleGroup, indent: str) -> list[str]:

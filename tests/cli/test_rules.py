@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from slokit.cli import run
+from slokit.rules.render import kube_name
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).parent / "golden" / "rules.yaml"
@@ -163,3 +167,15 @@ def test_an_out_dir_that_cannot_be_created_is_a_usage_error(
     out_dir = tmp_path / "file" / "rules"
     assert run(["rules", "slo_definitions", "--out-dir", str(out_dir)]) == 2
     assert capsys.readouterr().err == f"error: {out_dir}: cannot create this directory (Not a directory)\n"
+
+
+# Kubernetes object names: DNS subdomains, each dot-separated part starting and ending alphanumeric.
+DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+@given(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}", fullmatch=True))
+def test_every_service_name_gives_a_valid_kubernetes_object_name(service: str) -> None:
+    # "a..b" and "a._b" are service names; slokit-a..b and slokit-a.-b are refused by the API server.
+    name = kube_name(service)
+    assert DNS_SUBDOMAIN.fullmatch(name), name
+    assert len(name) <= 253
