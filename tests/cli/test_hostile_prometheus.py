@@ -97,6 +97,14 @@ MALFORMED: dict[str, tuple[Handler, str]] = {
         lambda r: values(r, [[first(r), "1000"], [first(r) + 300, "abc"]]),
         f'a value "abc" at {START + 300} that is not a number',
     ),
+    "boolean": (
+        lambda r: values(r, [[first(r), "1000"], [first(r) + 300, True]]),
+        f"a value true at {START + 300} that is not a number",
+    ),
+    "underscores": (
+        lambda r: values(r, [[first(r), "1000"], [first(r) + 300, "1_000"]]),
+        f'a value "1_000" at {START + 300} that is not a number',
+    ),
     "pair of 1": (
         lambda r: values(r, [[first(r)]]),
         f'a value pair of 1 element [{START}] where [time, "value"] belongs',
