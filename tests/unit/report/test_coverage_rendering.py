@@ -11,12 +11,14 @@ from functools import cache
 
 import numpy as np
 
-from slokit.engine import ObjectiveInput, Policy, evaluate
+from slokit.engine import ObjectiveInput, evaluate
 from slokit.report import fmt
 from slokit.report.html import render_html
 from slokit.report.markdown import render_markdown
 from slokit.report.model import ObjectiveReport, Report
 from slokit.report.terminal import render_table_text
+
+from .builders import objective_report
 
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 AT64 = np.datetime64("2026-11-20T09:00", "ns")
@@ -37,24 +39,7 @@ def report() -> Report:
         _input("new", timedelta(minutes=1), 17, 1000.0, 0.5),
         _input("old", timedelta(minutes=5), 33 * 288, 5000.0, 1.0),
     ]
-    items = tuple(
-        ObjectiveReport(
-            service="shop",
-            objective=result.key.split("/")[1],
-            kind="operational",
-            team="platform-ops",
-            emails=(),
-            description="",
-            target=0.999,
-            window="30d",
-            sli_kind="ratio",
-            labels={},
-            location="slo/shop.yaml:7",
-            policy=Policy(),
-            result=result,
-        )
-        for result in evaluate(inputs, AT)
-    )
+    items = tuple(objective_report(result, "slo/shop.yaml:7") for result in evaluate(inputs, AT))
     return Report(AT, items)
 
 

@@ -4,20 +4,20 @@ label that changes with a URL edit would start a new series)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from slokit.cli import run
-from slokit.engine import ObjectiveInput, Policy, evaluate
+from slokit.engine import Policy
 from slokit.report.html import EMAIL_TEMPLATE, render_html
 from slokit.report.model import ObjectiveReport, Report
 from slokit.report.render import render_text
 from slokit.spec import load
+
+from .builders import healthy_report
 
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 RUNBOOK = "https://runbooks.example.com/admin?q=a&b=<c>"
@@ -85,28 +85,7 @@ def test_bad_urls_are_definition_errors_with_file_line_and_field(
 
 
 def _report(runbook: str | None, dashboard: str | None) -> Report:
-    step = timedelta(minutes=5)
-    ends = np.datetime64("2026-11-20T09:00", "ns") - np.arange(33 * 288 - 1, -1, -1) * np.timedelta64(step)
-    total = np.full(len(ends), 10.0)
-    [result] = evaluate(
-        [ObjectiveInput("admin/errors", 0.999, timedelta(days=30), step, ends, total, total)], AT
-    )
-    item = ObjectiveReport(
-        service="admin",
-        objective="errors",
-        kind="operational",
-        team="platform-ops",
-        emails=(),
-        description="",
-        target=0.999,
-        window="30d",
-        sli_kind="ratio",
-        labels={},
-        location="slo/admin.yaml:7",
-        policy=Policy(),
-        result=result,
-    )
-    return Report(AT, (dataclasses.replace(item, runbook=runbook, dashboard=dashboard),))
+    return healthy_report(runbook=runbook, dashboard=dashboard)
 
 
 def test_json_has_runbook_and_dashboard_or_null() -> None:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-import numpy as np
 import pytest
 from markupsafe import escape
 
-from slokit.engine import ObjectiveInput, Policy, evaluate
-from slokit.report.model import ObjectiveReport, Report
+from slokit.report.model import Report
 from slokit.report.render import render_text
+
+from .builders import healthy_report
 
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 NOTE = (
@@ -22,28 +21,7 @@ NOTE = (
 
 
 def report(notes: tuple[str, ...]) -> Report:
-    step = timedelta(minutes=5)
-    ends = np.datetime64("2026-11-20T09:00", "ns") - np.arange(33 * 288 - 1, -1, -1) * np.timedelta64(step)
-    total = np.full(len(ends), 10.0)
-    [result] = evaluate(
-        [ObjectiveInput("admin/errors", 0.999, timedelta(days=30), step, ends, total, total)], AT
-    )
-    item = ObjectiveReport(
-        service="admin",
-        objective="errors",
-        kind="operational",
-        team="platform-ops",
-        emails=(),
-        description="",
-        target=0.999,
-        window="30d",
-        sli_kind="ratio",
-        labels={},
-        location="slo/admin.yaml:7",
-        policy=Policy(),
-        result=result,
-    )
-    return Report(AT, (dataclasses.replace(item, notes=notes),))
+    return healthy_report(notes=notes)
 
 
 def test_json_has_the_notes_and_no_error_kind() -> None:
