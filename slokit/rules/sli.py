@@ -59,9 +59,12 @@ def step_events(sli: SLI, step: timedelta) -> StepEvents:
         return StepEvents(total, f"{{total}} - on() ({good} or vector(0))")
     assert sli.timeslices is not None
     t = sli.timeslices
-    # One sample per slice: the group runs once per slice length. A slice counts when the query has a value.
-    good = f"count(({embedded(t.query)}) {t.good.op} {_number(t.good.value)})"
-    return StepEvents(f"count({embedded(t.query)})", f"{{total}} - on() ({good} or vector(0))")
+    # One sample per slice: the group runs once per slice length. A slice counts when the query has a value,
+    # and only one: several series (a query without aggregation) would count a slice once per series, so,
+    # as the report refuses such a query, the rules record no slice for it (the absent alert can say so).
+    one = f"(count({embedded(t.query)}) == 1)"
+    good = f"count(({embedded(t.query)}) {t.good.op} {_number(t.good.value)}) and on() {one}"
+    return StepEvents(one, f"{{total}} - on() ({good} or vector(0))")
 
 
 def le_spellings(threshold: float) -> list[str]:
