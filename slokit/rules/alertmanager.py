@@ -126,18 +126,28 @@ def _owner_routes(found: Sequence[Team], indent: str) -> list[str]:
     return lines
 
 
-def _primary_routes(found: Sequence[Team], primary: Team, indent: str) -> list[str]:
+def _primary_routes(found: Sequence[Team], kind: Kind, indent: str) -> list[str]:
+    primaries = [team for team in found if kind in team.kinds]
     lines: list[str] = []
     for team in found:
-        if team.name == primary.name:
+        if team in primaries:
             continue
         lines.append(
             f"{indent}# {_comment(team.name)} is told of its own objectives' alerts, then they go on"
         )
         lines += _route(team.receiver("ticket"), [matcher("team", team.name)], indent, cont=True)
-    lines.append(f"{indent}# {_comment(primary.name)}: primary for every slokit alert")
-    lines += _route(primary.receiver("ticket"), [SUBTREE_MATCHER], indent)
-    lines += _severity_routes(primary, indent + "  ")
+    if len(primaries) == 1:
+        [primary] = primaries
+        lines.append(f"{indent}# {_comment(primary.name)}: primary for every slokit alert")
+        lines += _route(primary.receiver("ticket"), [SUBTREE_MATCHER], indent)
+        return lines + _severity_routes(primary, indent + "  ")
+    # Several teams own that kind, each for its own services: every alert of a service goes to the team
+    # that owns its kind there, whichever kind the alert is of.
+    for primary in primaries:
+        for service in dict(primary.services)[kind]:
+            lines.append(f"{indent}# {_comment(primary.name)}: primary for every slokit alert of {service}")
+            lines += _route(primary.receiver("ticket"), [matcher("service", service)], indent)
+            lines += _severity_routes(primary, indent + "  ")
     return lines
 
 
@@ -178,7 +188,7 @@ def render(definitions: Definitions, selection: Selection | None = None, primary
     if found:
         lines.append("      routes:")
         if primary is not None and primary in by_kind:
-            lines += _primary_routes(found, by_kind[primary], "        ")
+            lines += _primary_routes(found, primary, "        ")
         else:
             lines += _owner_routes(found, "        ")
     return "\n".join(lines + _receivers(found)) + "\n"

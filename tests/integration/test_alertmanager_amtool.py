@@ -143,3 +143,43 @@ def test_a_team_name_with_quotes_backslashes_and_apostrophes_is_matched_exactly(
     assert routes(amtool, config, *labels) == f"{HOSTILE_TEAM}-page"
     labels[2] = 'team="ops \\"night\\" it\'s ☃"'  # without the backslash: another team, unrouted
     assert routes(amtool, config, *labels) == "slokit-unrouted"
+
+
+TWO_SERVICES = """\
+apiVersion: slokit/v1
+service: {service}
+owners:
+  operational: {{team: ops-{service}}}
+  application: {{team: dev-{service}}}
+objectives:
+  - name: availability
+    kind: operational
+    target: 99.9
+    sli:
+      ratio:
+        good: 'http_requests_total{{job="{service}",code!~"5.."}}'
+        total: 'http_requests_total{{job="{service}"}}'
+  - name: checkout
+    kind: application
+    target: 99
+    sli:
+      ratio: {{good: 'orders_total{{job="{service}",ok="true"}}', total: 'orders_total{{job="{service}"}}'}}
+"""
+
+
+def test_with_devops_primary_each_service_pages_its_own_devops_team(amtool: str, tmp_path: Path) -> None:
+    # Two services with different operational owners: each service's alerts reach its own DevOps team
+    # (the routing sent every alert to the last operational team before).
+    slo = tmp_path / "slo"
+    slo.mkdir()
+    for service in ("a", "b"):
+        (slo / f"{service}.yaml").write_text(TWO_SERVICES.format(service=service), encoding="utf-8")
+    config = write_config(tmp_path, slo, "operational")
+    done = subprocess.run(
+        [amtool, "check-config", str(config)], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert routes(amtool, config, *alert("operational", "ops-a", "page", "a", "availability")) == "ops-a-page"
+    assert routes(amtool, config, *alert("operational", "ops-b", "page", "b", "availability")) == "ops-b-page"
+    application = alert("application", "dev-b", "page", "b", "checkout")
+    assert routes(amtool, config, *application) == "dev-b-ticket,ops-b-page"
