@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,7 +45,7 @@ def rules(
     _check_alertmanager(alertmanager, alertmanager_primary, out_dir, format, namespace, labels)
     if format != "kubernetes" and (namespace is not None or labels):
         raise UsageError("--namespace and --label are for --format kubernetes")
-    options = KubernetesOptions(namespace, _labels(labels))
+    options = KubernetesOptions(_namespace(namespace), _labels(labels))
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{out_dir}: not a directory")
     if out is not None:
@@ -132,14 +133,45 @@ def _check_object_names(services: Iterable[str]) -> None:
         seen[name] = service
 
 
+# Kubernetes' own syntax (apimachinery validation): what the API server would refuse, refused here first.
+_K8S_NAME = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
+_K8S_PREFIX = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_K8S_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+
+
 def _labels(given: Sequence[str]) -> tuple[tuple[str, str], ...]:
     pairs: list[tuple[str, str]] = []
     for item in given:
         key, sep, value = item.partition("=")
-        if not sep or not key.strip():
+        key = key.strip()
+        if not sep or not key:
             raise UsageError(f"--label {item!r}: give NAME=VALUE")
-        if any(name == key.strip() for name, _ in pairs):
+        prefix, slash, name = key.rpartition("/")
+        if (
+            not name
+            or not _K8S_NAME.fullmatch(name)
+            or (slash and (len(prefix) > 253 or not _K8S_PREFIX.fullmatch(prefix)))
+        ):
+            raise UsageError(
+                f"--label {item!r}: a Kubernetes label name is [prefix/]name, the name up to 63 letters, "
+                "digits, '-', '_' or '.', starting and ending with a letter or digit"
+            )
+        if not _K8S_NAME.fullmatch(value):
+            raise UsageError(
+                f"--label {item!r}: a Kubernetes label value is empty or up to 63 letters, digits, '-', '_' "
+                "or '.', starting and ending with a letter or digit"
+            )
+        if any(existing == key for existing, _ in pairs):
             # Both would be written: a mapping with a duplicate key, which kubectl refuses.
-            raise UsageError(f"--label {item!r}: {key.strip()} is given twice")
-        pairs.append((key.strip(), value))
+            raise UsageError(f"--label {item!r}: {key} is given twice")
+        pairs.append((key, value))
     return tuple(pairs)
+
+
+def _namespace(namespace: str | None) -> str | None:
+    if namespace is not None and not _K8S_NAMESPACE.fullmatch(namespace):
+        raise UsageError(
+            f"--namespace {namespace!r}: a Kubernetes namespace is up to 63 lower-case letters, digits or "
+            "'-', starting and ending with a letter or digit"
+        )
+    return namespace

@@ -63,6 +63,19 @@ def tier_window_problems(file: str, doc: Document) -> list[Problem]:
                             f"{coarsest.name} ({step}): make it {step} or longer",
                         )
                     )
+    absent_for = _duration(alerting.get("absent_for"))
+    if coarsest is not None and absent_for is not None and absent_for < coarsest.length:
+        # The rules record one value per step: an absence shorter than a step is the next missing record.
+        step = format_duration(coarsest.length)
+        problems.append(
+            Problem(
+                file,
+                doc.line_of(("alerting", "absent_for")),
+                format_path(("alerting", "absent_for")),
+                f"{format_duration(absent_for)} is shorter than one evaluation step of {coarsest.name} "
+                f"({step}): make it {step} or longer",
+            )
+        )
     return problems
 
 

@@ -130,6 +130,21 @@ def test_kubernetes_wraps_the_same_groups_in_prometheus_rules(
         (["--service", "nope"], "error: --service nope: no such service in the definitions"),
         (["--format", "kubernetes", "--label", "novalue"], "error: --label 'novalue': give NAME=VALUE"),
         (
+            ["--format", "kubernetes", "--label", "a b=c"],
+            "error: --label 'a b=c': a Kubernetes label name is [prefix/]name, the name up to 63 letters, "
+            "digits, '-', '_' or '.', starting and ending with a letter or digit",
+        ),
+        (
+            ["--format", "kubernetes", "--label", "tier=gold plated"],
+            "error: --label 'tier=gold plated': a Kubernetes label value is empty or up to 63 letters, "
+            "digits, '-', '_' or '.', starting and ending with a letter or digit",
+        ),
+        (
+            ["--format", "kubernetes", "--namespace", "Monitoring"],
+            "error: --namespace 'Monitoring': a Kubernetes namespace is up to 63 lower-case letters, digits "
+            "or '-', starting and ending with a letter or digit",
+        ),
+        (
             ["--format", "kubernetes", "--label", "a=b", "--label", "a=c"],
             "error: --label 'a=c': a is given twice",
         ),

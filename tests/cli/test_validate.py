@@ -254,6 +254,10 @@ CASES: dict[str, list[str]] = {
     # Durations: at most 400d anywhere (refused before they overflow), tiers at least one evaluation step.
     "window_out_of_range": ["15: window: must be between 5m and 400d (got 99999999999999d)"],
     "alert_long_out_of_range": ["17: alerting.ticket[0].long: must be at most 400d (got 1000000d)"],
+    "absent_for_under_one_step": [
+        "16: alerting.absent_for: 1s is shorter than one evaluation step of objective 'availability' (5m): "
+        "make it 5m or longer",
+    ],
     "alert_short_under_one_step": [
         "17: alerting.page[0].short: 30s is shorter than one evaluation step of objective 'availability' "
         "(5m): make it 5m or longer",
