@@ -51,32 +51,25 @@ def tier_window_problems(file: str, doc: Document) -> list[Problem]:
             if isinstance(tier, dict):
                 path = ("alerting", severity, index)
                 problems.extend(_tier_problems(file, doc, path, severity, tier, watched))
-                short = _duration(tier.get("short"))
-                if coarsest is not None and short is not None and short < coarsest.length:
-                    step = format_duration(coarsest.length)
-                    problems.append(
-                        Problem(
-                            file,
-                            doc.line_of((*path, "short")),
-                            format_path((*path, "short")),
-                            f"{format_duration(short)} is shorter than one evaluation step of "
-                            f"{coarsest.name} ({step}): make it {step} or longer",
-                        )
-                    )
-    absent_for = _duration(alerting.get("absent_for"))
-    if coarsest is not None and absent_for is not None and absent_for < coarsest.length:
-        # The rules record one value per step: an absence shorter than a step is the next missing record.
-        step = format_duration(coarsest.length)
-        problems.append(
-            Problem(
-                file,
-                doc.line_of(("alerting", "absent_for")),
-                format_path(("alerting", "absent_for")),
-                f"{format_duration(absent_for)} is shorter than one evaluation step of {coarsest.name} "
-                f"({step}): make it {step} or longer",
-            )
-        )
+                problems += _under_one_step(file, doc, (*path, "short"), tier.get("short"), coarsest)
+    # The rules record one value per step: an absence shorter than a step is the next missing record.
+    problems += _under_one_step(file, doc, ("alerting", "absent_for"), alerting.get("absent_for"), coarsest)
     return problems
+
+
+def _under_one_step(
+    file: str, doc: Document, path: tuple[str | int, ...], raw: Any, coarsest: _Watched | None
+) -> list[Problem]:
+    """A duration shorter than the longest evaluation step of the objectives it watches."""
+    value = _duration(raw)
+    if coarsest is None or value is None or value >= coarsest.length:
+        return []
+    step = format_duration(coarsest.length)
+    message = (
+        f"{format_duration(value)} is shorter than one evaluation step of {coarsest.name} ({step}): "
+        f"make it {step} or longer"
+    )
+    return [Problem(file, doc.line_of(path), format_path(path), message)]
 
 
 def slice_window_problems(file: str, doc: Document) -> list[Problem]:
