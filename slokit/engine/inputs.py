@@ -88,6 +88,21 @@ class WindowTotals:
     total: FloatArray
 
 
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Where a step series is coarse: the adaptive resolution of :mod:`slokit.pipeline`.
+
+    Steps ending at or before ``fine_from`` were fetched at ``coarse_step`` (a whole multiple of the
+    series' step, aligned so that ``fine_from`` is a coarse step end) and each coarse step's events are
+    spread evenly over the fine steps it covers; steps after ``fine_from`` are the series' own step.
+    Sums over whole coarse steps are what the source counted; anything located inside a coarse step
+    (an incident's start or end, the first data) is known only to ``coarse_step``.
+    """
+
+    coarse_step: timedelta
+    fine_from: datetime
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class ObjectiveInput:
     """Everything the engine needs for one objective.
@@ -113,6 +128,8 @@ class ObjectiveInput:
     # The count the definition reads: "bad" when its source counted bad events (good = total - bad). Only
     # the wording of a broken count's error depends on it (see slokit.engine.glitches).
     counted: Literal["good", "bad"] = "good"
+    # None: every step is the series' own step (``--resolution full``).
+    resolution: Resolution | None = None
 
     def __post_init__(self) -> None:
         # Left at the default, the workbook's 30-day table is scaled to this window and step: taken as is

@@ -11,6 +11,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from slokit.engine.inputs import Resolution
 from slokit.errors import ObjectiveErrorKind
 from slokit.spec.models import SLI
 
@@ -31,6 +32,9 @@ class SeriesQuery:
     end: datetime  # end of the last step, aligned to the step; also the instant window totals end at
     # Windows ``(end - w, end]`` whose events the source counts whole (see FetchedTotals); () for none.
     windows: tuple[timedelta, ...] = ()
+    # Adaptive resolution: fetch steps up to ``resolution.fine_from`` at ``resolution.coarse_step`` (see
+    # slokit.engine.Resolution); None fetches every step at ``step`` (``--resolution full``).
+    resolution: Resolution | None = None
 
     @property
     def points(self) -> int:
@@ -84,6 +88,8 @@ class FetchedSeries:
     totals: FetchedTotals | None = None
     error_kind: ObjectiveErrorKind = "source"
     notes: tuple[str, ...] = ()
+    # The resolution the series hold (a snapshot replays what it recorded, whatever was asked).
+    resolution: Resolution | None = None
 
 
 class Source(Protocol):
