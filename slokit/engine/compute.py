@@ -50,7 +50,7 @@ from slokit.engine.incidents import (
     burning_steps,
     find_incidents,
 )
-from slokit.engine.inputs import CalendarWindow, FloatArray, ObjectiveInput
+from slokit.engine.inputs import CalendarWindow, FloatArray, ObjectiveInput, Resolution
 from slokit.engine.results import (
     AlertState,
     BudgetSeries,
@@ -67,6 +67,7 @@ from slokit.engine.totals import TotalsTable, WindowEvents
 from slokit.engine.windows import align_down, period_bounds, require_aware
 
 CHUNK_CELLS = 1 << 20
+NO_COARSE = np.iinfo(np.int64).min  # ``fine_from`` of a row without a coarse region: no step is before it
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -193,6 +194,8 @@ def _checked(objective: ObjectiveInput) -> tuple[IntArray, FloatArray, FloatArra
         raise ValueError(f"window must be positive, got {objective.window}")
     if any(t.long <= timedelta(0) or t.short <= timedelta(0) for t in objective.alert_tiers):
         raise ValueError("alert tier windows must be positive")
+    if objective.resolution is not None and objective.resolution.fine_from.utcoffset() is None:
+        raise ValueError("resolution.fine_from must be timezone-aware")
     timestamps = np.asarray(objective.timestamps)
     if timestamps.dtype.kind != "M":
         raise ValueError(f"timestamps must be datetime64, got {timestamps.dtype}")
@@ -458,10 +461,41 @@ def _incidents(
             spans.bad_events.tolist(),
             share.tolist(),
             required.tolist(),
+            _located_to(spans, group, objectives),
         )
     )
     bounds = np.searchsorted(spans.row, np.arange(len(objectives) + 1)).tolist()
     return [tuple(incidents[lo:hi]) for lo, hi in itertools.pairwise(bounds)]
+
+
+def _coarse(objective: ObjectiveInput) -> Resolution | None:
+    """The objective's coarse region, if its resolution has one coarser than its step."""
+    resolution = objective.resolution
+    return resolution if resolution is not None and resolution.coarse_step > objective.step else None
+
+
+def _located_to(
+    spans: IncidentSpans, group: _Group, objectives: list[ObjectiveInput]
+) -> list[timedelta | None]:
+    """Per incident, the coarse step when it starts in its row's coarse region, else None.
+
+    Every step of one coarse step holds the same spread events, so they burn alike and a run there starts
+    and ends on coarse step bounds: the start (and the end, when the incident ends there too) is known to
+    the coarse step only. An incident starting after ``fine_from`` is located to the objective's step.
+    """
+    coarse = [_coarse(o) for o in objectives]
+    if not any(coarse):
+        return [None] * spans.row.size
+    fine_from = np.array(
+        [NO_COARSE if c is None else to_ns(c.fine_from - _EPOCH) for c in coarse], dtype=np.int64
+    )
+    located = group.ts_ns[spans.first] <= fine_from[spans.row]
+    return [
+        resolution.coarse_step if located_here and resolution is not None else None
+        for resolution, located_here in zip(
+            (coarse[row] for row in spans.row.tolist()), located.tolist(), strict=True
+        )
+    ]
 
 
 def _assemble(
@@ -475,7 +509,7 @@ def _assemble(
     series: BudgetSeries | None,
 ) -> ObjectiveResult:
     has_data = numbers.has_data[row]
-    coverage = _coverage(row, numbers, span, at)
+    coverage = _coverage(row, numbers, span, at, _coarse(objective))
     covered_burns = coverage.covered_burn_rates
     # A burn window the data does not fill has no burn rate of its own: it is never shown as complete.
     burn_rates_ = {
@@ -533,13 +567,18 @@ def _covered(numbers: _Numbers, window: timedelta, row: int) -> timedelta:
     return timedelta(microseconds=numbers.burn_covered_ns[window][row] // 1000)
 
 
-def _coverage(row: int, numbers: _Numbers, span: _Span, at: datetime) -> Coverage:
+def _coverage(row: int, numbers: _Numbers, span: _Span, at: datetime, coarse: Resolution | None) -> Coverage:
     first_ns = numbers.first_ns[row]
     first = None
+    located_to = None
     if first_ns != NO_DATA:
         first = _EPOCH + timedelta(microseconds=first_ns // 1000)
+        # A coarse step's events are spread over all its steps: data starting in it starts at its start.
+        if coarse is not None and first < coarse.fine_from:
+            located_to = coarse.coarse_step
     return Coverage(
         first_data=first,
+        first_data_located_to=located_to,
         window=WindowCoverage(
             length=min(span.length, at - span.start),
             covered=timedelta(microseconds=numbers.window_covered_ns[row] // 1000),

@@ -61,13 +61,20 @@ class AlertState:
 
 @dataclass(frozen=True, slots=True)
 class Incident:
-    """A period of burning faster than 1x; ``start``/``end`` are timezone-aware UTC datetimes."""
+    """A period of burning faster than 1x; ``start``/``end`` are timezone-aware UTC datetimes.
+
+    ``located_to`` is how precisely the bounds are known when that is coarser than the objective's step:
+    the coarse step of an adaptive resolution (:class:`slokit.engine.Resolution`) when the incident starts
+    in the coarse region, where each coarse step's events were spread evenly over its steps and so start
+    and end fall on coarse step bounds. None: the bounds are the objective's own steps.
+    """
 
     start: datetime
     end: datetime
     bad_events: float
     budget_share: float
     postmortem_required: bool
+    located_to: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +136,9 @@ class Coverage:
     window: WindowCoverage
     burn_windows: dict[str, WindowCoverage]
     covered_burn_rates: dict[str, float | None]
+    # The coarse step when the first data lies in the coarse region of an adaptive resolution (known only
+    # to that step, like an incident's bounds there); None: known to the objective's step.
+    first_data_located_to: timedelta | None = None
 
     @property
     def partial(self) -> bool:
