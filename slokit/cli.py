@@ -33,6 +33,8 @@ from slokit.options import (
     RulesFormat,
     ServiceOpt,
     SnapshotOpt,
+    SourceMode,
+    SourceOpt,
     TeamOpt,
     TemplatesOpt,
     TimeoutOpt,
@@ -51,6 +53,10 @@ app = typer.Typer(
 
 class _State:
     debug = False
+
+
+def _mode(source: SourceMode | None) -> str | None:
+    return None if source is None else source.value
 
 
 def _version(value: bool) -> None:
@@ -127,6 +133,7 @@ def report(
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = None,
     concurrency: ConcurrencyOpt = None,
+    source: SourceOpt = None,
     config: ConfigOpt = None,
     out: Annotated[
         Path | None,
@@ -149,7 +156,9 @@ def report(
         objectives=objective,
         at=at,
         snapshot=snapshot,
-        connection=Connection(prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config),
+        connection=Connection(
+            prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config, source=_mode(source)
+        ),
         out=out,
         templates=templates,
     )
@@ -176,6 +185,7 @@ def record(
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = None,
     concurrency: ConcurrencyOpt = None,
+    source: SourceOpt = None,
     config: ConfigOpt = None,
 ) -> int:
     """Fetch the event series of every objective and save them to a snapshot file for later replay.
@@ -185,7 +195,9 @@ def record(
     """
     from slokit.commands.record import record
 
-    connection = Connection(prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config)
+    connection = Connection(
+        prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config, source=_mode(source)
+    )
     return record(paths, out=out, at=at, allow_partial=allow_partial, connection=connection)
 
 
@@ -236,6 +248,7 @@ def check(
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = None,
     concurrency: ConcurrencyOpt = None,
+    source: SourceOpt = None,
     config: ConfigOpt = None,
 ) -> int:
     """CI release gate: exit 1 when a gating objective's error budget is spent (policy freeze_on).
@@ -256,7 +269,9 @@ def check(
         junit=junit,
         at=at,
         snapshot=snapshot,
-        connection=Connection(prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config),
+        connection=Connection(
+            prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config, source=_mode(source)
+        ),
     )
 
 
@@ -427,6 +442,7 @@ def email_command(
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = None,
     concurrency: ConcurrencyOpt = None,
+    source: SourceOpt = None,
     config: ConfigOpt = None,
 ) -> int:
     """Email each team its report (markdown text + HTML with inline charts) over SMTP.
@@ -450,7 +466,9 @@ def email_command(
         snapshot=snapshot,
         smtp_options=SmtpOptions(smtp_host, smtp_port, smtp_from, smtp_tls, smtp_ca_bundle, reply_to or ()),
         templates=templates,
-        connection=Connection(prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config),
+        connection=Connection(
+            prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config, source=_mode(source)
+        ),
     )
 
 

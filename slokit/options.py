@@ -97,6 +97,24 @@ TimeoutOpt = Annotated[
         "--timeout", metavar="SECONDS", help="Seconds per try of an HTTP request, all of it (default 30)."
     ),
 ]
+
+
+class SourceMode(StrEnum):
+    auto = "auto"
+    raw = "raw"
+    recorded = "recorded"
+
+
+SourceOpt = Annotated[
+    SourceMode | None,
+    typer.Option(
+        "--source",
+        metavar="auto|raw|recorded",
+        help="Where the events come from: the series `slokit rules` records, where Prometheus has them "
+        "(recorded), the definitions' selectors (raw), or auto: recorded series for the part of the lookback "
+        "they cover, selectors for the rest (default) [env: SLOKIT_PROMETHEUS_SOURCE].",
+    ),
+]
 ConcurrencyOpt = Annotated[
     int | None, typer.Option("--concurrency", metavar="N", help="Parallel queries (default 8).")
 ]

@@ -50,6 +50,9 @@ class PrometheusSettings:
     # gzip saves bandwidth on a remote link but costs the server about as much CPU as evaluating the query.
     # None = auto: off for a loopback address, where there is no bandwidth to save, on otherwise.
     compression: bool | None = None
+    # Where event series come from: slokit's recorded series (``slokit rules``) or the raw selectors; see
+    # slokit.sources.recorded.
+    source: str = "auto"
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -159,8 +162,20 @@ def compress_responses(settings: PrometheusSettings) -> bool:
         return True
 
 
+# auto: the recorded series of `slokit rules` where they cover the lookback, raw selectors elsewhere.
+SOURCES = ("auto", "raw", "recorded")
+
+
+def _source(name: str, raw: Any) -> str:
+    text = "auto" if raw is None else str(raw).strip().lower()
+    if text not in SOURCES:
+        raise UsageError(f"{name} must be auto, raw or recorded (got {raw!r})")
+    return text
+
+
 _FILE_KEYS = {
     "url",
+    "source",
     "headers",
     "ca_bundle",
     "verify_tls",
@@ -288,6 +303,7 @@ def load_prometheus_settings(
     insecure: bool = False,
     timeout: float | None = None,
     concurrency: int | None = None,
+    source: str | None = None,
     config: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> PrometheusSettings:
@@ -344,6 +360,10 @@ def load_prometheus_settings(
             4096,
         ),
         compression=_compression(origin("PROMETHEUS_COMPRESSION", "compression"), compression_raw),
+        source=_source(
+            origin("PROMETHEUS_SOURCE", "source", None if source is None else "--source"),
+            pick(source, "PROMETHEUS_SOURCE", "source"),
+        ),
         concurrency=_number(
             origin("CONCURRENCY", "concurrency", None if concurrency is None else "--concurrency"),
             _given(pick(concurrency, "CONCURRENCY", "concurrency"), s.concurrency),

@@ -31,6 +31,7 @@ class Connection:
     timeout: float | None = None
     concurrency: int | None = None
     config: Path | None = None
+    source: str | None = None  # auto | raw | recorded
 
 
 def prometheus_source(connection: Connection) -> PrometheusSource:
@@ -45,6 +46,7 @@ def prometheus_source(connection: Connection) -> PrometheusSource:
         insecure=connection.insecure,
         timeout=connection.timeout,
         concurrency=connection.concurrency,
+        source=connection.source,
         config=connection.config,
     )
     source = PrometheusSource(settings)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,34 @@ def test_auto_compression_is_off_only_for_loopback(url: str, compressed: bool) -
     assert compress_responses(load_prometheus_settings(url=url, env={})) is compressed
     forced = load_prometheus_settings(url=url, env={"SLOKIT_PROMETHEUS_COMPRESSION": "true"})
     assert compress_responses(forced) is True
+
+
+def test_source_setting_is_auto_unless_set_and_layers_like_the_others(tmp_path: Path) -> None:
+    assert load_prometheus_settings(url="http://x", env={}).source == "auto"
+    config = tmp_path / "slokit.yaml"
+    config.write_text("prometheus: {url: 'http://x', source: Recorded}\n")
+    assert load_prometheus_settings(config=config, env={}).source == "recorded"
+    env = {"SLOKIT_PROMETHEUS_SOURCE": "raw"}
+    assert load_prometheus_settings(config=config, env=env).source == "raw"
+    assert load_prometheus_settings(source="auto", config=config, env=env).source == "auto"
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"env": {"SLOKIT_PROMETHEUS_SOURCE": "rules"}}, "SLOKIT_PROMETHEUS_SOURCE must be auto, raw or "),
+        ({"source": "both"}, "--source must be auto, raw or recorded (got 'both')"),
+        ({"file": "source: true"}, "slokit.yaml: prometheus.source must be auto, raw or recorded (got True)"),
+    ],
+)
+def test_source_setting_refuses_other_values_naming_where_they_came_from(
+    tmp_path: Path, given: dict[str, object], message: str
+) -> None:
+    config = tmp_path / "slokit.yaml"
+    config.write_text(f"prometheus: {{url: 'http://x', {given.get('file', 'timeout: 1')}}}\n")
+    env = given.get("env", {})
+    source = given.get("source")
+    assert isinstance(env, dict)
+    assert source is None or isinstance(source, str)
+    with pytest.raises(UsageError, match=re.escape(message)):
+        load_prometheus_settings(source=source, config=config, env=env)
