@@ -7,7 +7,11 @@ This is the adapter between the definition model (percentages, YAML shapes) and 
   ends at ``at`` aligned down to its own step;
 - the step is 5 minutes, 1 minute for windows under a day, and the slice length for time slices;
 - the range reaches back the window plus the longest burn-rate or alert window (engine.lookback);
-- event objectives also ask for the window totals (engine.totals_windows) counted whole at that last step end.
+- event objectives also ask for the window totals (engine.totals_windows) counted whole at that last step end;
+- at the adaptive resolution (``adaptive=True``, the commands' default) the steps before the longest burn or
+  alert window are fetched coarse, about 720 across the window (:mod:`slokit.sources.resolution`); time
+  slices stay at full resolution: a slice's value (a latency, a ratio) cannot be spread over shorter slices
+  the way a count of events can.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from slokit import engine
+from slokit.engine.windows import LONGEST_BURN_WINDOW
 from slokit.report.model import ObjectiveReport, Report, Selection
+from slokit.sources import resolution as resolutions
 from slokit.sources.base import BAD, GOOD, TOTAL, VALUE, FetchedSeries, FloatArray, SeriesQuery, Source
 from slokit.spec.loader import Definitions, LoadedService
 from slokit.spec.models import SEVERITIES, CalendarWindow, Objective
@@ -73,7 +79,11 @@ def step_for(objective: Objective, window: engine.Window, at: datetime) -> timed
     return evaluation_step(engine.window_length(window, at), slice_length)
 
 
-def plan(definitions: Definitions, at: datetime, selection: Selection | None = None) -> list[Planned]:
+def plan(
+    definitions: Definitions, at: datetime, selection: Selection | None = None, *, adaptive: bool = False
+) -> list[Planned]:
+    """The objectives ``selection`` keeps, each with the query of its series; ``adaptive`` fetches the steps
+    before the burn windows coarse (the default, full resolution, is what a snapshot of old replays)."""
     selection = selection or Selection()
     planned = []
     for service in definitions.services:
@@ -89,13 +99,20 @@ def plan(definitions: Definitions, at: datetime, selection: Selection | None = N
             tiers = alert_tiers(service, window, step)
             end = engine.align_down(at, step)
             steps = -(-engine.lookback(window, end, tiers) // step)  # ceiling division
+            start = end - (steps - 1) * step
+            resolution = None
+            if adaptive and objective.sli.timeslices is None:
+                longest = max([LONGEST_BURN_WINDOW, *(tier.long for tier in tiers)])
+                length = engine.window_length(window, at)
+                start, resolution = resolutions.adaptive(length, step, start, end, longest)
             query = SeriesQuery(
                 key=f"{spec.service}/{objective.name}",
                 sli=objective.sli,
                 step=step,
-                start=end - (steps - 1) * step,
+                start=start,
                 end=end,
                 windows=() if objective.sli.timeslices else engine.totals_windows(window, end, tiers),
+                resolution=resolution,
             )
             planned.append(Planned(service, index, objective, window, tiers, policy, query))
     return planned
@@ -153,6 +170,7 @@ def engine_input(planned: Planned, fetched: FetchedSeries) -> engine.ObjectiveIn
         timeslices=planned.objective.sli.timeslices is not None,
         window_totals=window_totals(planned, fetched),
         counted="bad" if BAD in fetched.series else "good",
+        resolution=fetched.resolution,  # what the series hold (a snapshot's own), not what was asked
     )
 
 

@@ -74,6 +74,13 @@ def place(
     out[index] = points.samples
 
 
+def spread(coarse: FloatArray, per_coarse: int) -> FloatArray:
+    """Coarse steps' events spread evenly over the ``per_coarse`` fine steps each covers: the fine grid
+    keeps one time axis, and a sum over whole coarse steps is what the source counted. No data (NaN)
+    stays no data on all of them; an infinite count stays infinite, for the engine to refuse."""
+    return np.repeat(coarse / per_coarse, per_coarse)
+
+
 def check_instant(seconds: float, at_s: float, what: str) -> None:
     """An instant answer must be at the time asked for."""
     if abs(seconds - at_s) > JITTER:

@@ -6,6 +6,10 @@ answer's envelope); :mod:`slokit.sources.prometheus_answer` checks the shape of 
 One range query per SLI expression and objective, whatever the number of windows: ``sum(increase(sel[s]))``
 with ``step = s`` and start/end aligned to ``s``, so that query frontends can split and cache them. Ranges
 over :data:`MAX_POINTS` points are split into aligned chunks. These step series serve charts and incidents.
+At the adaptive resolution (``SeriesQuery.resolution``, see :mod:`slokit.sources.resolution`) each
+expression is two range queries instead: ``sum(increase(sel[C]))`` at step ``C`` up to ``fine_from``, and
+the fine one after it; each coarse step's events are spread evenly over the fine steps it covers, so the
+series keeps one fine time axis.
 
 The window totals (the budget's window and every burn window) come from one more query per objective, an
 instant query at the evaluation time asking each window's own ``sum(increase(sel[W]))`` (see
@@ -22,7 +26,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -33,7 +37,7 @@ from slokit.durations import format_duration
 from slokit.errors import ObjectiveErrorKind
 from slokit.redact import MESSAGE_LIMIT, excerpt
 from slokit.settings import REDACT, PrometheusSettings
-from slokit.sources import grid, missing, promql
+from slokit.sources import grid, missing, promql, resolution
 from slokit.sources import prometheus_answer as answer
 from slokit.sources.base import GOOD, VALUE, FetchedSeries, FetchedTotals, FloatArray, SeriesQuery
 from slokit.sources.prometheus_http import CallFailed, PrometheusApi
@@ -104,7 +108,13 @@ class PrometheusSource:
         try:
             le = self._resolve_le(query, counter) if query.sli.latency is not None else None
             expressions = promql.queries(query.sli, query.step, le)
-            series = {role: self._range(query, role, expr, counter) for role, expr in expressions.items()}
+            coarse = {}
+            if query.resolution is not None:
+                coarse = promql.queries(query.sli, query.resolution.coarse_step, le)
+            series = {
+                role: self._steps(query, role, expr, coarse.get(role), counter)
+                for role, expr in expressions.items()
+            }
             notes = self._check_missing(query, series, counter)
             totals = None
             if query.windows and VALUE not in expressions:  # time slices are values, not event counts
@@ -119,7 +129,14 @@ class PrometheusSource:
             )
             error = excerpt(REDACT, f"{query.key}: {exc}", MESSAGE_LIMIT, one_line=False)
             return FetchedSeries(query, error=error, http_queries=counter[0], error_kind=kind)
-        return FetchedSeries(query, series=series, http_queries=counter[0], totals=totals, notes=notes)
+        return FetchedSeries(
+            query,
+            series=series,
+            http_queries=counter[0],
+            totals=totals,
+            notes=notes,
+            resolution=query.resolution,
+        )
 
     def _check_missing(
         self, query: SeriesQuery, series: dict[str, FloatArray], counter: list[int]
@@ -156,17 +173,40 @@ class PrometheusSource:
             raise DefinitionMismatch(f"histogram {buckets} has no bucket le={latency.threshold:g} ({found})")
         return le
 
-    def _range(self, query: SeriesQuery, role: str, expr: str, counter: list[int]) -> FloatArray:
-        out = np.full(query.points, np.nan)
-        step_s = query.step.total_seconds()
-        start_s = query.start.timestamp()
-        chunk = (MAX_POINTS - 1) * query.step
-        chunk_start = query.start
-        step = format_duration(query.step)
-        while chunk_start <= query.end:
-            chunk_end = min(chunk_start + chunk, query.end)
+    def _steps(
+        self, query: SeriesQuery, role: str, expr: str, coarse_expr: str | None, counter: list[int]
+    ) -> FloatArray:
+        """One value per step of ``query``: one fine range, or a coarse and a fine one (adaptive)."""
+        if query.resolution is None or coarse_expr is None:
+            return self._range(role, expr, query.start, query.end, query.step, counter)
+        bounds = resolution.ranges(query.start, query.step, query.resolution)
+        coarse_step = query.resolution.coarse_step
+        coarse = self._range(role, coarse_expr, bounds.coarse_first, bounds.coarse_last, coarse_step, counter)
+        fine = self._range(role, expr, bounds.fine_first, query.end, query.step, counter)
+        return np.concatenate([grid.spread(coarse, bounds.per_coarse), fine])
+
+    def _range(
+        self,
+        role: str,
+        expr: str,
+        first: datetime,
+        last: datetime,
+        step: timedelta,
+        counter: list[int],
+    ) -> FloatArray:
+        """The values at step ends ``first, first + step, ..., last``, in chunks of :data:`MAX_POINTS`."""
+        out = np.full(int((last - first) / step) + 1, np.nan)
+        step_s = step.total_seconds()
+        start_s = first.timestamp()
+        chunk = (MAX_POINTS - 1) * step
+        chunk_start = first
+        spelled = format_duration(step)
+        while chunk_start <= last:
+            chunk_end = min(chunk_start + chunk, last)
             try:
-                result = self._call(counter, partial(self._query_range, expr, chunk_start, chunk_end, step))
+                result = self._call(
+                    counter, partial(self._query_range, expr, chunk_start, chunk_end, spelled)
+                )
             except QueryRefused as exc:
                 message = f"the server refused the {role} query {expr} as malformed: {exc.reason}"
                 raise QueryRefused(message, exc.reason) from None
@@ -183,11 +223,11 @@ class PrometheusSource:
                         step_s=step_s,
                         asked=asked,
                         what=f"{role} query",
-                        step=step,
+                        step=spelled,
                     )
                 except grid.OffGrid as exc:
                     raise QueryFailed(str(exc)) from None
-            chunk_start = chunk_end + query.step
+            chunk_start = chunk_end + step
         return out
 
     def _totals(
