@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from slokit.engine import Status
+from slokit.engine import Incident, Status
 from slokit.report.model import ObjectiveReport
 
 NONE = "—"
@@ -174,15 +174,44 @@ def firing(item: ObjectiveReport) -> str:
 
 
 def coverage_note(item: ObjectiveReport) -> str | None:
-    """``partial window: 17m of 30d`` when the data covers only part of the window; None otherwise."""
+    """``partial window: 17m of 30d`` when the data covers only part of the window; None otherwise.
+
+    Data starting in the coarse region of an adaptive resolution adds ``(data start located to the hour)``.
+    """
     coverage = item.result.coverage
     if coverage is None or not coverage.partial:
         return None
     covered = duration(coverage.window.covered)
+    start = located(coverage.first_data_located_to)
+    where = f" (data start {start})" if start else ""
     if item.result.calendar is not None:  # compared with the elapsed part of the period
         period = item.window.split(" ")[0]
-        return f"partial window: {covered} of {duration(coverage.window.length)} so far ({period})"
-    return f"partial window: {covered} of {item.window}"
+        return f"partial window: {covered} of {duration(coverage.window.length)} so far ({period}){where}"
+    return f"partial window: {covered} of {item.window}{where}"
+
+
+_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+
+
+def located(step: timedelta | None) -> str | None:
+    """How precisely a time is known when coarser than the objective's step: ``located to the hour``,
+    ``located to 2 hours``, ``located to 30 minutes``; None for None (known to the objective's step)."""
+    if step is None:
+        return None
+    seconds = round(step.total_seconds())
+    for unit, size in _UNITS:
+        if seconds >= size and seconds % size == 0:
+            amount = seconds // size
+            return f"located to the {unit}" if amount == 1 else f"located to {amount} {unit}s"
+    return f"located to {duration(step)}"  # under a second: not a step slokit fetches
+
+
+def incident_span(incident: Incident, at: datetime | None = None) -> str:
+    """:func:`span` of an incident, with how precisely its bounds are known when that is coarser than
+    its objective's step: ``2026-11-16 09:00 to 10:00 UTC (located to the hour)``."""
+    text = span(incident.start, incident.end, at)
+    where = located(incident.located_to)
+    return f"{text} ({where})" if where else text
 
 
 def window_burn(item: ObjectiveReport, key: str) -> str:

@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Any
 
 from slokit.durations import format_duration
-from slokit.engine import Coverage, ObjectiveResult, WindowCoverage
+from slokit.engine import Coverage, Incident, ObjectiveResult, WindowCoverage
 from slokit.report.model import ObjectiveReport, Report
 from slokit.timeparse import rfc3339
 
@@ -55,16 +55,7 @@ def objective_dict(item: ObjectiveReport) -> dict[str, Any]:
         ],
         "status": r.status,
         "time_to_exhaustion_seconds": _seconds(r.time_to_exhaustion),
-        "incidents": [
-            {
-                "start": rfc3339(i.start),
-                "end": rfc3339(i.end),
-                "bad_events": i.bad_events,
-                "budget_share": i.budget_share,
-                "postmortem_required": i.postmortem_required,
-            }
-            for i in r.incidents
-        ],
+        "incidents": [incident_dict(i) for i in r.incidents],
         "calendar": None
         if r.calendar is None
         else {
@@ -86,6 +77,21 @@ def objective_dict(item: ObjectiveReport) -> dict[str, Any]:
     }
 
 
+def incident_dict(incident: Incident) -> dict[str, Any]:
+    """One incident; ``located_to_seconds`` only where its bounds are known to a coarser step than the
+    objective's (the coarse region of an adaptive resolution), so a full-resolution report is unchanged."""
+    out: dict[str, Any] = {
+        "start": rfc3339(incident.start),
+        "end": rfc3339(incident.end),
+        "bad_events": incident.bad_events,
+        "budget_share": incident.budget_share,
+        "postmortem_required": incident.postmortem_required,
+    }
+    if incident.located_to is not None:
+        out["located_to_seconds"] = incident.located_to.total_seconds()
+    return out
+
+
 def _window(coverage: WindowCoverage) -> dict[str, Any]:
     return {
         "length_seconds": coverage.length.total_seconds(),
@@ -98,7 +104,7 @@ def _window(coverage: WindowCoverage) -> dict[str, Any]:
 def coverage_dict(coverage: Coverage) -> dict[str, Any]:
     """How much of the window and of each burn window holds data; ``burn_rate`` is the burn over that data
     (``burn_rates`` has null for a burn window the data does not fill)."""
-    return {
+    out: dict[str, Any] = {
         "first_data": None if coverage.first_data is None else rfc3339(coverage.first_data),
         "partial": coverage.partial,
         "window": _window(coverage.window),
@@ -107,6 +113,9 @@ def coverage_dict(coverage: Coverage) -> dict[str, Any]:
             for key, window in coverage.burn_windows.items()
         },
     }
+    if coverage.first_data_located_to is not None:
+        out["first_data_located_to_seconds"] = coverage.first_data_located_to.total_seconds()
+    return out
 
 
 def report_dict(report: Report) -> dict[str, Any]:

@@ -244,7 +244,7 @@ def _policy(report: Report) -> list[RenderableType]:
             lines.append(
                 Text(
                     f"  {d.objective.service}/{d.objective.objective}: "
-                    f"incident {fmt.span(d.incident.start, d.incident.end, report.evaluated_at)} "
+                    f"incident {fmt.incident_span(d.incident, report.evaluated_at)} "
                     f"consumed {fmt.budget_percent(d.incident.budget_share)} "
                     f"of the budget (over {d.objective.policy.postmortem_over:g}%)"
                 )
