@@ -157,10 +157,12 @@ def step_rules(parsed: dict[str, object]) -> list[StepRule]:
     return found
 
 
-def backfill_records(url: str, rules: list[StepRule], end: int, work: Path, storage: Path) -> int:
-    """Evaluate the step rules over the 30 days before ``end`` at 5-minute steps and add the results to
+def backfill_records(
+    url: str, rules: list[StepRule], end: int, work: Path, storage: Path, days: int = WINDOW_DAYS
+) -> int:
+    """Evaluate the step rules over the ``days`` before ``end`` at 5-minute steps and add the results to
     ``storage`` as blocks. Returns the number of samples written."""
-    start = end - WINDOW_DAYS * 86400
+    start = end - days * 86400
     families: dict[str, list[str]] = {}
     samples = 0
     with requests.Session() as http:
