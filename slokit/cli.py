@@ -30,6 +30,8 @@ from slokit.options import (
     ObjectiveOpt,
     OnError,
     Paths,
+    ResolutionMode,
+    ResolutionOpt,
     RulesFormat,
     ServiceOpt,
     SnapshotOpt,
@@ -134,6 +136,7 @@ def report(
     timeout: TimeoutOpt = None,
     concurrency: ConcurrencyOpt = None,
     source: SourceOpt = None,
+    resolution: ResolutionOpt = ResolutionMode.adaptive,
     config: ConfigOpt = None,
     out: Annotated[
         Path | None,
@@ -161,6 +164,7 @@ def report(
         ),
         out=out,
         templates=templates,
+        adaptive=resolution is ResolutionMode.adaptive,
     )
 
 
@@ -186,6 +190,7 @@ def record(
     timeout: TimeoutOpt = None,
     concurrency: ConcurrencyOpt = None,
     source: SourceOpt = None,
+    resolution: ResolutionOpt = ResolutionMode.full,
     config: ConfigOpt = None,
 ) -> int:
     """Fetch the event series of every objective and save them to a snapshot file for later replay.
@@ -198,7 +203,10 @@ def record(
     connection = Connection(
         prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config, source=_mode(source)
     )
-    return record(paths, out=out, at=at, allow_partial=allow_partial, connection=connection)
+    adaptive = resolution is ResolutionMode.adaptive
+    return record(
+        paths, out=out, at=at, allow_partial=allow_partial, connection=connection, adaptive=adaptive
+    )
 
 
 @app.command()
@@ -249,6 +257,7 @@ def check(
     timeout: TimeoutOpt = None,
     concurrency: ConcurrencyOpt = None,
     source: SourceOpt = None,
+    resolution: ResolutionOpt = ResolutionMode.adaptive,
     config: ConfigOpt = None,
 ) -> int:
     """CI release gate: exit 1 when a gating objective's error budget is spent (policy freeze_on).
@@ -272,6 +281,7 @@ def check(
         connection=Connection(
             prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config, source=_mode(source)
         ),
+        adaptive=resolution is ResolutionMode.adaptive,
     )
 
 
@@ -443,6 +453,7 @@ def email_command(
     timeout: TimeoutOpt = None,
     concurrency: ConcurrencyOpt = None,
     source: SourceOpt = None,
+    resolution: ResolutionOpt = ResolutionMode.adaptive,
     config: ConfigOpt = None,
 ) -> int:
     """Email each team its report (markdown text + HTML with inline charts) over SMTP.
@@ -469,6 +480,7 @@ def email_command(
         connection=Connection(
             prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config, source=_mode(source)
         ),
+        adaptive=resolution is ResolutionMode.adaptive,
     )
 
 

@@ -115,6 +115,25 @@ SourceOpt = Annotated[
         "they cover, selectors for the rest (default) [env: SLOKIT_PROMETHEUS_SOURCE].",
     ),
 ]
+
+
+class ResolutionMode(StrEnum):
+    adaptive = "adaptive"
+    full = "full"
+
+
+ResolutionOpt = Annotated[
+    ResolutionMode,
+    typer.Option(
+        "--resolution",
+        metavar="adaptive|full",
+        help="adaptive: the steps before the longest burn window (3 d by default) fetched at a coarse step, "
+        "about 720 across the window (incidents there are located to that step); full: every step at the "
+        "evaluation step, for exact incident bounds over the whole window. A snapshot replays the "
+        "resolution it was recorded at.",
+    ),
+]
+
 ConcurrencyOpt = Annotated[
     int | None, typer.Option("--concurrency", metavar="N", help="Parallel queries (default 8).")
 ]

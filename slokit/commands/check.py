@@ -28,6 +28,7 @@ def check(
     at: str | None,
     snapshot: Path | None,
     connection: Connection,
+    adaptive: bool = False,
 ) -> int:
     from slokit.gate import evaluate_gate, exemption, objective_lines
     from slokit.settings import REDACT
@@ -39,7 +40,7 @@ def check(
         check_writable(junit)
     # The gate shows neither incidents nor charts: skip computing them.
     chosen = selection(team, services, objectives)
-    result, _, _ = evaluate(paths, at, snapshot, chosen, connection, details=False)
+    result, _, _ = evaluate(paths, at, snapshot, chosen, connection, details=False, adaptive=adaptive)
     gate = evaluate_gate(result, fail_on, on_error, exempt)
     typer.echo(REDACT(gate.verdict))
     typer.echo("")

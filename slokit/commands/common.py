@@ -72,10 +72,12 @@ def evaluate(
     *,
     details: bool = True,
     check: Callable[[Definitions], None] | None = None,
+    adaptive: bool = False,
 ) -> tuple[Report, list[FetchedSeries], Definitions]:
     """Load the definitions, fetch from the snapshot or Prometheus, and evaluate the chosen objectives.
 
     ``check`` is called with the definitions before any query, for usage checks that need them.
+    ``adaptive`` fetches from Prometheus at the adaptive resolution (see :mod:`slokit.sources.resolution`).
     """
     from slokit import pipeline
     from slokit.spec import load
@@ -102,7 +104,9 @@ def evaluate(
     else:
         source = server = prometheus_source(connection)
     pinned = pipeline.pin(moment or now)
-    plans = pipeline.plan(definitions, pinned, chosen)
+    # A snapshot holds the resolution it was recorded at: it is asked for the full range of steps (which
+    # both resolutions cover) and replays its own resolution with the series.
+    plans = pipeline.plan(definitions, pinned, chosen, adaptive=adaptive and snapshot is None)
     try:
         with progress(len(plans)) as advance:
             report, fetched = pipeline.execute(plans, source, pinned, advance, details=details)

@@ -49,6 +49,7 @@ def email(
     smtp_options: SmtpOptions,
     templates: Path | None,
     connection: Connection,
+    adaptive: bool = False,
 ) -> int:
     from slokit.mail import DeliveryFailed, Outgoing, build, deliver, failure_lines, plan
     from slokit.mail.smtp import Outcome
@@ -84,6 +85,7 @@ def email(
         selection(None, services, None),
         connection,
         check=lambda definitions: check_team(teams, definitions, (*KINDS, "both")),
+        adaptive=adaptive,
     )
     by_kind = teams == "both" or teams in KINDS
     kinds = tuple(kind for kind in KINDS if teams in ("both", kind)) if by_kind else KINDS

@@ -12,7 +12,13 @@ from slokit.errors import SourceError
 
 
 def record(
-    paths: Sequence[Path], *, out: Path, at: str | None, allow_partial: bool, connection: Connection
+    paths: Sequence[Path],
+    *,
+    out: Path,
+    at: str | None,
+    allow_partial: bool,
+    connection: Connection,
+    adaptive: bool = False,
 ) -> int:
     from slokit.fsutil import check_writable
     from slokit.report.fmt import plural
@@ -20,7 +26,9 @@ def record(
     from slokit.timeparse import rfc3339
 
     check_writable(out)  # before the queries, not after
-    result, fetched, definitions = evaluate(paths, at, None, selection(None, None, None), connection)
+    result, fetched, definitions = evaluate(
+        paths, at, None, selection(None, None, None), connection, adaptive=adaptive
+    )
     failed = sum(1 for f in fetched if f.error is not None)
     if failed and not allow_partial:
         # A snapshot is kept to replay a report later: one where the server was down is worth less than the

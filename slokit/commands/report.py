@@ -23,6 +23,7 @@ def report(
     at: str | None,
     snapshot: Path | None,
     connection: Connection,
+    adaptive: bool = False,
     out: Path | None,
     templates: Path | None,
 ) -> int:
@@ -32,7 +33,9 @@ def report(
         from slokit.fsutil import check_writable
 
         check_writable(out)  # before the queries, not after
-    result, _, _ = evaluate(paths, at, snapshot, selection(team, services, objectives), connection)
+    result, _, _ = evaluate(
+        paths, at, snapshot, selection(team, services, objectives), connection, adaptive=adaptive
+    )
     if not result.objectives:
         raise UsageError(
             "nothing to report: no objective matches the selection (--team, --service, --objective)"

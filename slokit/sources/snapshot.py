@@ -13,6 +13,7 @@ Format (JSON, gzip-compressed when the name ends in ``.gz``)::
             "series": {"good": {"float64le": "<base64>"}, "total": {...}},
             "totals": {"at": "<RFC 3339>", "windows_seconds": [300, ..., 2592000],
                        "series": {"good": {"float64le": "<base64>"}, "total": {...}}},
+            "resolution": {"coarse_step_seconds": 3600, "fine_from": "<RFC 3339>"},
             "error": null}}}
 
 An objective that failed has ``"error_kind"`` (``source``, ``definition`` or ``malformed``); one whose figures
@@ -22,6 +23,12 @@ out otherwise, so that snapshots of healthy objectives read and compare as befor
 Each series is its values as little-endian IEEE 754 doubles, base64-encoded, NaN where the source had no
 data: exact, and about ten times faster to load than a JSON list of numbers (200 objectives x 30 days is
 3.8 million values). A plain JSON list (``null`` for no data) is read too, for hand-written fixtures.
+
+``resolution`` is there when the series were fetched at the adaptive resolution (``slokit record
+--resolution adaptive``): the steps ending at or before ``fine_from`` hold each coarse step's events spread
+evenly over its fine steps (see :class:`slokit.engine.Resolution`). Without it, every step was fetched at
+its own length (full resolution, the default of ``record``, and every snapshot recorded before slokit had
+an adaptive resolution). A replay hands the engine the resolution recorded, whatever the command asked for.
 
 A replayed objective must have the same SLI and step as when it was recorded (its fingerprint), and the
 recorded range must cover the range asked for; otherwise that objective is reported as ``error``.
@@ -46,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from slokit import __version__
+from slokit.engine.inputs import Resolution
 from slokit.errors import ObjectiveErrorKind, UsageError
 from slokit.fsutil import write_atomic
 from slokit.redact import MESSAGE_LIMIT, excerpt
@@ -92,6 +100,8 @@ def _record(fetched: FetchedSeries) -> dict[str, Any]:
     }
     if fetched.totals is not None:  # left out, not null: a snapshot without totals reads as before
         record["totals"] = _encode_totals(fetched.totals)
+    if fetched.resolution is not None:  # left out at full resolution, as in snapshots of old
+        record["resolution"] = _encode_resolution(fetched.resolution)
     # A snapshot is a file users share and commit: what a server echoed is redacted here too.
     record["error"] = (
         None if fetched.error is None else excerpt(REDACT, fetched.error, MESSAGE_LIMIT, one_line=False)
@@ -131,6 +141,22 @@ def _decode_totals(encoded: Any) -> FetchedTotals | None:
     return FetchedTotals(_parse_time(encoded["at"]), windows, series)
 
 
+def _encode_resolution(resolution: Resolution) -> dict[str, Any]:
+    return {
+        "coarse_step_seconds": int(resolution.coarse_step.total_seconds()),
+        "fine_from": rfc3339(resolution.fine_from),
+    }
+
+
+def _decode_resolution(encoded: Any) -> Resolution | None:
+    if encoded is None:
+        return None
+    coarse = timedelta(seconds=int(encoded["coarse_step_seconds"]))
+    if coarse <= timedelta(0):
+        raise ValueError("resolution's coarse step is not positive")
+    return Resolution(coarse, _parse_time(encoded["fine_from"]))
+
+
 def _error_kind(value: Any) -> ObjectiveErrorKind:
     if value not in ("source", "definition", "malformed"):
         raise ValueError(f"unknown error_kind {value!r}")
@@ -149,6 +175,7 @@ class _Recorded:
     totals: FetchedTotals | None
     error_kind: ObjectiveErrorKind
     notes: tuple[str, ...]
+    resolution: Resolution | None
 
 
 class SnapshotSource:
@@ -179,6 +206,7 @@ class SnapshotSource:
                     totals=_decode_totals(item.get("totals")),
                     error_kind=_error_kind(item.get("error_kind", "source")),
                     notes=tuple(str(note) for note in item.get("notes", ())),
+                    resolution=_decode_resolution(item.get("resolution")),
                 )
                 for key, item in document["objectives"].items()
             }
@@ -223,4 +251,7 @@ class SnapshotSource:
         totals = None
         if recorded.totals is not None and recorded.totals.at == query.end:
             totals = recorded.totals.select(query.windows)
-        return FetchedSeries(query, series=series, totals=totals, notes=recorded.notes)
+        resolution = recorded.resolution
+        if resolution is not None and resolution.fine_from <= query.start - query.step:
+            resolution = None  # the range replayed lies after the coarse steps: all of it is fine
+        return FetchedSeries(query, series=series, totals=totals, notes=recorded.notes, resolution=resolution)

@@ -35,18 +35,26 @@ def serve(httpserver: HTTPServer, faulty: Callable[[Request], Response] | None =
     return httpserver.url_for("/").rstrip("/")
 
 
-@pytest.mark.parametrize("name", ["snap.json", "snap.json.gz"])
+@pytest.mark.parametrize(
+    ("name", "resolution"), [("snap.json", "full"), ("snap.json.gz", "full"), ("snap.json", "adaptive")]
+)
 def test_replay_gives_identical_json(
-    httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+    httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, resolution: str
 ) -> None:
+    """Recorded at either resolution (record's default is full), replayed with report's default (adaptive):
+    the report is the live one at the resolution recorded, the coarse steps located as such."""
     slo = tmp_path / "slo.yaml"
     slo.write_text(DEFINITIONS)
     url = serve(httpserver)
     snapshot = tmp_path / name
+    chosen = [] if resolution == "full" else ["--resolution", resolution]
 
-    assert run(["record", str(slo), "--out", str(snapshot), "--at", AT, "--prometheus-url", url]) == 0
+    assert (
+        run(["record", str(slo), "--out", str(snapshot), "--at", AT, "--prometheus-url", url, *chosen]) == 0
+    )
     assert capsys.readouterr().out == f"recorded 2 objectives at {AT} to {snapshot}\n"
-    assert run(["report", "-f", "json", str(slo), "--at", AT, "--prometheus-url", url]) == 0
+    live_argv = ["report", "-f", "json", str(slo), "--at", AT, "--prometheus-url", url]
+    assert run([*live_argv, "--resolution", resolution]) == 0
     live = capsys.readouterr().out
     httpserver.clear()  # the replay must not need the server
 
@@ -64,6 +72,11 @@ def test_replay_gives_identical_json(
     assert recorded["format"] == "slokit-snapshot/v1"
     assert recorded["definitions"] == {str(slo): pytest.approx(recorded["definitions"][str(slo)])}
     assert set(recorded["objectives"]) == {"shop/healthy", "shop/faulty"}
+    healthy = recorded["objectives"]["shop/healthy"]
+    if resolution == "full":
+        assert "resolution" not in healthy
+    else:  # 30 d window: hourly before the hour at or before AT - 3d (AT is 2026-11-01T00:00:00Z)
+        assert healthy["resolution"] == {"coarse_step_seconds": 3600, "fine_from": "2026-10-29T00:00:00Z"}
 
 
 def test_changed_sli_is_not_replayed_from_an_old_snapshot(
