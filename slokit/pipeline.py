@@ -222,6 +222,7 @@ def run(
     on_done: Callable[[FetchedSeries], None] | None = None,
     *,
     details: bool = True,
+    adaptive: bool = False,
 ) -> tuple[Report, list[FetchedSeries]]:
-    """Plan, fetch and evaluate: the whole run in one call."""
-    return execute(plan(definitions, at, selection), source, at, on_done, details=details)
+    """Plan, fetch and evaluate: the whole run in one call (``adaptive``: see :func:`plan`)."""
+    return execute(plan(definitions, at, selection, adaptive=adaptive), source, at, on_done, details=details)

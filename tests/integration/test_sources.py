@@ -9,6 +9,10 @@ with ``promdata``'s truth over the objective's window, ``(window start, END]``:
 * time slices, burn rates, alert states and the status, computed here from the truth;
 * the HTTP queries per objective, the snapshot replay and the exit code of the real command.
 
+Each comparison runs at both resolutions, ``--resolution adaptive`` (the default: the steps before the last
+3 days fetched hourly and spread over their 5m steps) and ``--resolution full``: the window figures do not
+depend on it.
+
 The window and burn figures come from each window's own increase at ``END`` (the window totals), and are
 exact on both servers. The step series, which charts and incidents use, part from the truth on Prometheus
 next to the scrape gap: its step-wise ``sum(increase(x[5m]))`` loses the events carried by checkout-3's first
@@ -46,6 +50,7 @@ from slokit.timeparse import parse_at
 
 from . import promdata as pd
 from .promdata import END, END_TS, Dataset
+from .resolutions import largest_differences
 
 pytestmark = pytest.mark.integration
 
@@ -269,13 +274,20 @@ def backend(request: pytest.FixtureRequest) -> Backend:
     return Backend(request.param, request.getfixturevalue(f"{request.param}_url"))
 
 
+@pytest.fixture(scope="module", params=["adaptive", "full"])
+def resolution(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
 def _report_cache() -> dict[str, str]:
     return {}
 
 
-def report_command(url: str) -> list[str]:
-    return ["report", str(SLO_DIR), "--format", "json", "--prometheus-url", url, "--at", AT]
+def report_command(url: str, resolution: str | None = None) -> list[str]:
+    """The report command; ``resolution`` None leaves the default (adaptive)."""
+    chosen = [] if resolution is None else ["--resolution", resolution]
+    return ["report", str(SLO_DIR), "--format", "json", "--prometheus-url", url, "--at", AT, *chosen]
 
 
 def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -285,13 +297,16 @@ def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out, err
 
 
-def live_text(backend: Backend, capsys: pytest.CaptureFixture[str], cache: dict[str, str]) -> str:
-    """``slokit report --format json`` against ``backend``, run once per module and backend."""
-    if backend.name not in cache:
-        code, out, err = cli(report_command(backend.url), capsys)
+def live_text(
+    backend: Backend, capsys: pytest.CaptureFixture[str], cache: dict[str, str], resolution: str
+) -> str:
+    """``slokit report --format json`` against ``backend``, run once per module, backend and resolution."""
+    key = f"{backend.name}/{resolution}"
+    if key not in cache:
+        code, out, err = cli(report_command(backend.url, resolution), capsys)
         assert (code, err) == (0, ""), err
-        cache[backend.name] = out
-    return cache[backend.name]
+        cache[key] = out
+    return cache[key]
 
 
 def by_key(text: str) -> dict[str, dict[str, Any]]:
@@ -302,23 +317,28 @@ def by_key(text: str) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture
 def report(
-    backend: Backend, capsys: pytest.CaptureFixture[str], _report_cache: dict[str, str]
+    backend: Backend, capsys: pytest.CaptureFixture[str], _report_cache: dict[str, str], resolution: str
 ) -> dict[str, Any]:
-    return by_key(live_text(backend, capsys, _report_cache))
+    return by_key(live_text(backend, capsys, _report_cache, resolution))
 
 
 @pytest.fixture
 def prometheus_report(
-    prometheus_url: str, capsys: pytest.CaptureFixture[str], _report_cache: dict[str, str]
+    prometheus_url: str, capsys: pytest.CaptureFixture[str], _report_cache: dict[str, str], resolution: str
 ) -> dict[str, Any]:
-    return by_key(live_text(Backend("prometheus", prometheus_url), capsys, _report_cache))
+    return by_key(live_text(Backend("prometheus", prometheus_url), capsys, _report_cache, resolution))
 
 
 @pytest.fixture
 def victoriametrics_report(
-    victoriametrics_url: str, capsys: pytest.CaptureFixture[str], _report_cache: dict[str, str]
+    victoriametrics_url: str,
+    capsys: pytest.CaptureFixture[str],
+    _report_cache: dict[str, str],
+    resolution: str,
 ) -> dict[str, Any]:
-    return by_key(live_text(Backend("victoriametrics", victoriametrics_url), capsys, _report_cache))
+    return by_key(
+        live_text(Backend("victoriametrics", victoriametrics_url), capsys, _report_cache, resolution)
+    )
 
 
 def relative(got: float, want: float) -> float:
@@ -508,35 +528,58 @@ def test_events_equal_prometheus_instant_increase(
 
 
 @pytest.fixture(scope="module")
-def in_process(prometheus_url: str) -> Iterator[tuple[PrometheusSource, str, list[Any]]]:
+def in_process(prometheus_url: str, resolution: str) -> Iterator[tuple[PrometheusSource, str, list[Any]]]:
     """The pipeline run in-process on a PrometheusSource, to count its HTTP requests."""
     source = PrometheusSource(PrometheusSettings(url=prometheus_url))
     try:
-        result, fetched = pipeline.run(load([SLO_DIR]), source, pipeline.pin(END))
+        adaptive = resolution == "adaptive"
+        result, fetched = pipeline.run(load([SLO_DIR]), source, pipeline.pin(END), adaptive=adaptive)
         yield source, render_json(result), fetched
     finally:
         source.close()
 
 
-def test_http_queries_per_objective(in_process: tuple[PrometheusSource, str, list[Any]]) -> None:
+# Adaptive resolution at END (on the hour): the coarse step and the coarse steps before fine_from, END - 3d.
+# The UTC month has just begun at END: its 3 days of burn history are all fine steps.
+COARSE = {
+    **{c.key: (timedelta(hours=1), 720) for c in EVENT_CASES if c.start == W30},
+    "checkout/availability-7d": (timedelta(minutes=15), 672),  # 7d / 15m
+    "checkout/availability-month": (timedelta(hours=2), 370),  # 745 h / 720 -> 2h over 30 d 20 h
+}
+
+
+def test_http_queries_per_objective(
+    in_process: tuple[PrometheusSource, str, list[Any]], resolution: str
+) -> None:
     """One range query per SLI expression whatever the number of windows, and one instant query for the
     window totals of every role and window: 3 per ratio objective (good or bad, and total; a 30 d window plus
     3 d of burn history is 9,504 5m points, under the 11,000-point limit; then the totals), 4 per latency
     objective (the ``le`` label lookup first), and for the 1m time slices, which count slices and have no
-    window totals, one per 11,000-point chunk of the 33 days."""
+    window totals, one per 11,000-point chunk of the 33 days. At the adaptive resolution each range of an
+    event objective is two, a coarse one up to END - 3d and a 5m one after it (720 + 864 points instead of
+    9,504 for 30 d): 5 per ratio objective, 6 per latency objective."""
     source, _, fetched = in_process
     assert all(f.error is None for f in fetched)
     per_objective = {f.query.key: f.http_queries for f in fetched}
     for f in fetched:
         kind = BY_KEY[f.query.key]
+        coarse = COARSE.get(f.query.key) if resolution == "adaptive" else None
+        ranges = 1 if coarse is None else 2
         if kind.timeslices:
             assert f.query.points == 33 * 1440
             assert f.http_queries == math.ceil(f.query.points / MAX_POINTS) == 5
         elif f.query.sli.latency is not None:
-            assert f.http_queries == 4, f.query.key
+            assert f.http_queries == 2 + 2 * ranges, f.query.key
         else:
-            assert f.http_queries == 3, f.query.key
+            assert f.http_queries == 1 + 2 * ranges, f.query.key
         assert (f.totals is None) == kind.timeslices, f.query.key
+        if coarse is None:
+            assert f.resolution is None, f.query.key
+            continue
+        step, count = coarse
+        assert f.resolution is not None and f.resolution.coarse_step == step, f.query.key
+        assert f.resolution.fine_from == END - timedelta(days=3), f.query.key
+        assert (f.resolution.fine_from - (f.query.start - f.query.step)) / step == count, f.query.key
     assert source.http_queries == sum(per_objective.values())
 
 
@@ -567,16 +610,29 @@ def test_library_and_command_give_the_same_report(
     prometheus_url: str,
     capsys: pytest.CaptureFixture[str],
     _report_cache: dict[str, str],
+    resolution: str,
 ) -> None:
     _, text, _ = in_process
-    assert text == live_text(Backend("prometheus", prometheus_url), capsys, _report_cache)
+    assert text == live_text(Backend("prometheus", prometheus_url), capsys, _report_cache, resolution)
+
+
+def test_adaptive_and_full_give_the_same_figures(
+    backend: Backend, capsys: pytest.CaptureFixture[str], _report_cache: dict[str, str]
+) -> None:
+    """The events, SLI, budget left, burn rates, status and alerts come from the window totals, which the
+    adaptive resolution asks exactly as the full one: the same figures, only the step series differ."""
+    adaptive = by_key(live_text(backend, capsys, _report_cache, "adaptive"))
+    full = by_key(live_text(backend, capsys, _report_cache, "full"))
+    differences = largest_differences(adaptive, full)
+    print(f"\n[{backend.name}] largest relative difference, adaptive against full: {differences}")
+    assert differences == dict.fromkeys(differences, 0.0)
 
 
 # ------------------------------------------------------------------------------------- VictoriaMetrics
 
 
 def test_victoriametrics_report_equals_prometheus_report(
-    prometheus_report: dict[str, Any], victoriametrics_report: dict[str, Any]
+    prometheus_report: dict[str, Any], victoriametrics_report: dict[str, Any], resolution: str
 ) -> None:
     """The same data in VictoriaMetrics gives the same report: identical except next to the scrape gap,
     where VictoriaMetrics' 5m steps keep the events Prometheus's lose (charts, incidents and the forecast
@@ -586,7 +642,7 @@ def test_victoriametrics_report_equals_prometheus_report(
         vm = victoriametrics_report[key]
         if key not in GAP_CASES:
             assert _without_first_data(vm) == _without_first_data(prom), key
-            _assert_first_data_at_the_first_sample(key, prom, vm)
+            _assert_first_data_at_the_first_sample(key, prom, vm, resolution)
             continue
         for figure in ("total_events", "bad_events", "sli"):
             assert vm[figure] == pytest.approx(prom[figure], rel=1e-12), f"{key} {figure}"
@@ -607,17 +663,21 @@ def _without_first_data(report: dict[str, Any]) -> dict[str, Any]:
     return {**report, "coverage": {**trimmed, "window": window}}
 
 
-def _assert_first_data_at_the_first_sample(key: str, prom: dict[str, Any], vm: dict[str, Any]) -> None:
+def _assert_first_data_at_the_first_sample(
+    key: str, prom: dict[str, Any], vm: dict[str, Any], resolution: str
+) -> None:
     """A series that starts inside the window has data from its first sample on. Prometheus needs two
     samples in a step to see an increase, so its first step with data starts at the first sample;
-    VictoriaMetrics also counts the step that ends on the first sample (from zero), one step earlier."""
+    VictoriaMetrics also counts the step that ends on the first sample (from zero), one step earlier: at
+    the adaptive resolution newsvc starts 12 days before END, among the hourly steps, so an hour earlier."""
     if not prom["coverage"]["partial"]:
         assert prom["coverage"] == vm["coverage"], key
         return
     first = datetime.fromtimestamp(pd.NEWSVC_START, UTC)
     assert key.startswith("newsvc/"), key
     assert parse_at(prom["coverage"]["first_data"]) == first, key
-    assert parse_at(vm["coverage"]["first_data"]) in (first, first - timedelta(minutes=5)), key
+    step = timedelta(hours=1) if resolution == "adaptive" else timedelta(minutes=5)
+    assert parse_at(vm["coverage"]["first_data"]) in (first, first - step), key
 
 
 # ---------------------------------------------------------------------------------- snapshot and command
@@ -628,13 +688,13 @@ def test_snapshot_replay_is_byte_identical(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     _report_cache: dict[str, str],
+    resolution: str,
 ) -> None:
-    live = live_text(Backend("prometheus", prometheus_url), capsys, _report_cache)
+    """Recorded at either resolution, replayed by report's default: the live report at that resolution."""
+    live = live_text(Backend("prometheus", prometheus_url), capsys, _report_cache, resolution)
     snapshot = tmp_path / "run.json"
-    code, out, err = cli(
-        ["record", str(SLO_DIR), "--out", str(snapshot), "--prometheus-url", prometheus_url, "--at", AT],
-        capsys,
-    )
+    argv = ["record", str(SLO_DIR), "--out", str(snapshot), "--prometheus-url", prometheus_url, "--at", AT]
+    code, out, err = cli([*argv, "--resolution", resolution], capsys)
     assert (code, err) == (0, "")
     assert out == f"recorded {len(CASES)} objectives at {AT} to {snapshot}\n"
     # No --at and no server: the snapshot's own evaluation time and series.

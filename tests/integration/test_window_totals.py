@@ -11,6 +11,10 @@ is held to the truth counted from the events:
   place, within that edge noise (:func:`burn_tolerance`);
 * status and alert tiers as the truth's burn rates make them.
 
+Each report is run at both resolutions, ``--resolution adaptive`` (the default: steps before the last 3 days
+fetched hourly) and ``--resolution full``, and the two give the same window figures
+(``test_adaptive_and_full_give_the_same_figures``): they come from the window totals.
+
 The old construction, the sum of the 5m steps' ``sum(increase(sel[5m]))``, is evaluated by the same engine on
 the same fetched series with the window totals taken away, and shown to miss those tolerances on Prometheus
 (``test_step_sums_miss_the_tolerances``): the gap's events and the first error after every restart fall
@@ -40,6 +44,7 @@ from slokit.spec import load
 
 from . import seamdata as sd
 from .promdata import ts
+from .resolutions import largest_differences
 from .seamdata import END_TS, SeamData
 from .servers import start_prometheus, start_victoriametrics
 
@@ -267,6 +272,11 @@ def backend(request: pytest.FixtureRequest) -> Backend:
     return Backend(request.param, request.getfixturevalue(f"seams_{request.param}"))
 
 
+@pytest.fixture(scope="module", params=["adaptive", "full"])
+def resolution(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
 def _cache() -> dict[str, Any]:
     return {}
@@ -279,12 +289,14 @@ def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out, err
 
 
-def report_of(backend: Backend, capsys: pytest.CaptureFixture[str], cache: dict[str, Any]) -> dict[str, Any]:
-    """``slokit report --format json`` against the backend, run once per module and backend."""
-    key = f"report/{backend.name}"
+def report_of(
+    backend: Backend, capsys: pytest.CaptureFixture[str], cache: dict[str, Any], resolution: str = "adaptive"
+) -> dict[str, Any]:
+    """``slokit report --format json`` against the backend, run once per module, backend and resolution."""
+    key = f"report/{backend.name}/{resolution}"
     if key not in cache:
         argv = ["report", str(SLO_DIR), "--format", "json", "--prometheus-url", backend.url, "--at", AT]
-        code, out, err = cli(argv, capsys)
+        code, out, err = cli([*argv, "--resolution", resolution], capsys)
         assert (code, err) == (0, ""), err
         document = json.loads(out)
         assert document["evaluated_at"] == AT
@@ -293,8 +305,10 @@ def report_of(backend: Backend, capsys: pytest.CaptureFixture[str], cache: dict[
 
 
 @pytest.fixture
-def report(backend: Backend, capsys: pytest.CaptureFixture[str], _cache: dict[str, Any]) -> dict[str, Any]:
-    return report_of(backend, capsys, _cache)
+def report(
+    backend: Backend, capsys: pytest.CaptureFixture[str], _cache: dict[str, Any], resolution: str
+) -> dict[str, Any]:
+    return report_of(backend, capsys, _cache, resolution)
 
 
 @pytest.fixture
@@ -305,12 +319,12 @@ def report_prometheus(
 
 
 def fetched_series(
-    backend: Backend, cache: dict[str, Any]
+    backend: Backend, cache: dict[str, Any], adaptive: bool = False
 ) -> tuple[list[pipeline.Planned], list[FetchedSeries]]:
-    key = f"fetched/{backend.name}"
+    key = f"fetched/{backend.name}/{adaptive}"
     if key not in cache:
         at = pipeline.pin(datetime.fromisoformat(AT))
-        plans = pipeline.plan(load([SLO_DIR]), at)
+        plans = pipeline.plan(load([SLO_DIR]), at, adaptive=adaptive)
         source = PrometheusSource(PrometheusSettings(url=backend.url))
         try:
             cache[key] = plans, source.fetch([p.query for p in plans])
@@ -320,9 +334,11 @@ def fetched_series(
     return plans, fetched
 
 
-def step_sums(backend: Backend, cache: dict[str, Any]) -> dict[str, engine.ObjectiveResult]:
+def step_sums(
+    backend: Backend, cache: dict[str, Any], adaptive: bool = False
+) -> dict[str, engine.ObjectiveResult]:
     """The old construction: the same fetched series, evaluated without the window totals."""
-    plans, fetched = fetched_series(backend, cache)
+    plans, fetched = fetched_series(backend, cache, adaptive)
     without = [dataclasses.replace(f, totals=None) for f in fetched]
     at = pipeline.pin(datetime.fromisoformat(AT))
     return {r.key: r for r in pipeline.evaluate(plans, without, at)}
@@ -388,6 +404,18 @@ def test_status_and_alerts_equal_the_events(
     assert list(alerts) == [(long, short) for _, long, short, _ in TIERS]
     for _severity, long, short, _budget in TIERS:
         assert alerts[(long, short)]["firing"] == want.firing[(long, short)], (long, short)
+
+
+def test_adaptive_and_full_give_the_same_figures(
+    backend: Backend, capsys: pytest.CaptureFixture[str], _cache: dict[str, Any]
+) -> None:
+    """The events, SLI, budget left, burn rates, status and alerts come from the window totals, which the
+    adaptive resolution asks exactly as the full one: the same figures, only the step series differ."""
+    adaptive = report_of(backend, capsys, _cache, "adaptive")
+    full = report_of(backend, capsys, _cache, "full")
+    differences = largest_differences(adaptive, full)
+    print(f"\n[{backend.name}] largest relative difference, adaptive against full: {differences}")
+    assert differences == dict.fromkeys(differences, 0.0)
 
 
 # ------------------------------------------------------------------------------- the old construction
@@ -462,3 +490,30 @@ def test_step_sums_miss_the_tolerances(
     assert abs(old_ledger.error_budget.remaining - ledger.remaining) > REMAINING_TOLERANCE
     one_day = burn_tolerance(ledger.burn_counts["1d"], DAY)
     assert relative(old_ledger.burn_rates["1d"] or 0, ledger.burn["1d"] or 0) > one_day
+
+
+def test_hourly_steps_lose_fewer_events_than_5m_steps(
+    seams_prometheus: str, truths: dict[str, Truth], _cache: dict[str, Any]
+) -> None:
+    """The step series at the adaptive resolution (hourly up to 3 days before END, each hour spread over its
+    twelve 5m steps) add up to the window's events at least as closely as the 5m series: a sum of aligned
+    ``increase()`` steps loses only what falls between two steps' samples, and hours have twelve times fewer
+    such seams. Measured on Prometheus: the shop's total 2.4e-3 short instead of 5.8e-3, the ledger's bad
+    events 2.4e-2 instead of 4.4e-2. (The report takes the window figures from the window totals anyway.)"""
+    backend = Backend("prometheus", seams_prometheus)
+    full, adaptive = step_sums(backend, _cache), step_sums(backend, _cache, adaptive=True)
+    print()
+    for case in CASES:
+        want = truths[case.key].window
+        five, hourly = full[case.key], adaptive[case.key]
+        assert five.total_events is not None and five.bad_events is not None
+        assert hourly.total_events is not None and hourly.bad_events is not None
+        errors = {
+            "total": (relative(five.total_events, want.total), relative(hourly.total_events, want.total)),
+            "bad": (relative(five.bad_events, want.bad), relative(hourly.bad_events, want.bad)),
+        }
+        print(
+            f"{case.key:26s}", "  ".join(f"{k} 5m {a:.2e} adaptive {b:.2e}" for k, (a, b) in errors.items())
+        )
+        for what, (five_error, hourly_error) in errors.items():
+            assert hourly_error <= five_error, f"{case.key} {what}"
