@@ -5,6 +5,9 @@ steps, the same step twice or a point outside the range is not what was asked: p
 half a step off collided two by two and halved the totals, and duplicated steps overwrote each other. Such
 an answer is refused with what was wrong and where (:class:`OffGrid`), so that objective shows ``error``.
 Timestamps may be off by :data:`JITTER` (Prometheus answers in milliseconds, as floats).
+
+At the adaptive resolution a coarse range is placed on its own grid, then spread onto the fine one
+(:func:`spread`), so that every series has one value per fine step.
 """
 
 from __future__ import annotations
