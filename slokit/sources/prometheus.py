@@ -37,7 +37,7 @@ from slokit.durations import format_duration
 from slokit.errors import ObjectiveErrorKind
 from slokit.redact import MESSAGE_LIMIT, excerpt
 from slokit.settings import REDACT, PrometheusSettings
-from slokit.sources import grid, missing, promql, resolution
+from slokit.sources import grid, missing, promql, recorded, resolution
 from slokit.sources import prometheus_answer as answer
 from slokit.sources.base import GOOD, VALUE, FetchedSeries, FetchedTotals, FloatArray, SeriesQuery
 from slokit.sources.prometheus_http import CallFailed, PrometheusApi
@@ -93,8 +93,13 @@ class PrometheusSource:
     def fetch(
         self, queries: Sequence[SeriesQuery], on_done: Callable[[FetchedSeries], None] | None = None
     ) -> list[FetchedSeries]:
+        # The setting source: slokit's recorded series where the rules are deployed (slokit.sources.recorded).
+        reader = (
+            recorded.Reader(self, self.settings.source, queries) if self.settings.source != "raw" else None
+        )
+
         def one(query: SeriesQuery) -> FetchedSeries:
-            result = self._fetch_one(query)
+            result = self._fetch_one(query) if reader is None else reader.fetch(query)
             if on_done is not None:
                 on_done(result)
             return result
@@ -120,15 +125,7 @@ class PrometheusSource:
             if query.windows and VALUE not in expressions:  # time slices are values, not event counts
                 totals = self._totals(query, tuple(expressions), le, counter)
         except QueryFailed as exc:
-            kind: ObjectiveErrorKind = (
-                "malformed"
-                if isinstance(exc, QueryRefused)
-                else "definition"
-                if isinstance(exc, DefinitionMismatch)
-                else "source"
-            )
-            error = excerpt(REDACT, f"{query.key}: {exc}", MESSAGE_LIMIT, one_line=False)
-            return FetchedSeries(query, error=error, http_queries=counter[0], error_kind=kind)
+            return failed(query, exc, counter)
         return FetchedSeries(
             query,
             series=series,
@@ -231,10 +228,16 @@ class PrometheusSource:
         return out
 
     def _totals(
-        self, query: SeriesQuery, roles: tuple[str, ...], le: str | None, counter: list[int]
+        self,
+        query: SeriesQuery,
+        roles: tuple[str, ...],
+        le: str | None,
+        counter: list[int],
+        expr: str | None = None,
     ) -> FetchedTotals:
-        """Every role's events over every window of ``query.windows``, ending at ``query.end``."""
-        expr = promql.window_totals(query.sli, query.windows, le)
+        """Every role's events over every window of ``query.windows``, ending at ``query.end``: by ``expr``
+        (labelled as :func:`promql.window_totals` labels its parts), by default the selectors'."""
+        expr = expr or promql.window_totals(query.sli, query.windows, le)
         result = self._call(counter, partial(self._query_instant, expr, query.end))
         index = {w: i for i, w in enumerate(query.windows)}
         values = {role: np.full(len(query.windows), np.nan) for role in roles}
@@ -310,6 +313,19 @@ class PrometheusSource:
             raise QueryFailed(str(exc)) from None
         finally:
             self.server_seconds += time.perf_counter() - started
+
+
+def failed(query: SeriesQuery, exc: QueryFailed, counter: list[int]) -> FetchedSeries:
+    """The objective's answer when one of its requests failed: the error, of the kind the failure says."""
+    kind: ObjectiveErrorKind = (
+        "malformed"
+        if isinstance(exc, QueryRefused)
+        else "definition"
+        if isinstance(exc, DefinitionMismatch)
+        else "source"
+    )
+    error = excerpt(REDACT, f"{query.key}: {exc}", MESSAGE_LIMIT, one_line=False)
+    return FetchedSeries(query, error=error, http_queries=counter[0], error_kind=kind)
 
 
 def _ts(moment: datetime) -> str:
