@@ -78,18 +78,16 @@ def objective_dict(item: ObjectiveReport) -> dict[str, Any]:
 
 
 def incident_dict(incident: Incident) -> dict[str, Any]:
-    """One incident; ``located_to_seconds`` only where its bounds are known to a coarser step than the
-    objective's (the coarse region of an adaptive resolution), so a full-resolution report is unchanged."""
-    out: dict[str, Any] = {
+    """One incident; ``located_to_seconds`` is null unless its bounds are known only to a coarser step than
+    the objective's (the coarse region of an adaptive resolution)."""
+    return {
         "start": rfc3339(incident.start),
         "end": rfc3339(incident.end),
         "bad_events": incident.bad_events,
         "budget_share": incident.budget_share,
         "postmortem_required": incident.postmortem_required,
+        "located_to_seconds": _seconds(incident.located_to),
     }
-    if incident.located_to is not None:
-        out["located_to_seconds"] = incident.located_to.total_seconds()
-    return out
 
 
 def _window(coverage: WindowCoverage) -> dict[str, Any]:
@@ -104,8 +102,9 @@ def _window(coverage: WindowCoverage) -> dict[str, Any]:
 def coverage_dict(coverage: Coverage) -> dict[str, Any]:
     """How much of the window and of each burn window holds data; ``burn_rate`` is the burn over that data
     (``burn_rates`` has null for a burn window the data does not fill)."""
-    out: dict[str, Any] = {
+    return {
         "first_data": None if coverage.first_data is None else rfc3339(coverage.first_data),
+        "first_data_located_to_seconds": _seconds(coverage.first_data_located_to),
         "partial": coverage.partial,
         "window": _window(coverage.window),
         "burn_windows": {
@@ -113,9 +112,6 @@ def coverage_dict(coverage: Coverage) -> dict[str, Any]:
             for key, window in coverage.burn_windows.items()
         },
     }
-    if coverage.first_data_located_to is not None:
-        out["first_data_located_to_seconds"] = coverage.first_data_located_to.total_seconds()
-    return out
 
 
 def report_dict(report: Report) -> dict[str, Any]:

@@ -210,13 +210,10 @@ def test_schema_properties_are_exactly_what_the_renderer_emits(demo: Report) -> 
     assert set(item) == set(defs["objective"]["properties"])
     assert set(item["error_budget"]) == set(defs["error_budget"]["properties"])
     assert set(item["alerts"][0]) == set(defs["alert"]["properties"])
-    # located_to_seconds: only where the adaptive resolution located an incident (or the data's start) to its
-    # coarse step; the demo is at full resolution (see test_located_rendering for the keys' presence).
-    located = {"located_to_seconds", "first_data_located_to_seconds"}
-    assert set(item["incidents"][0]) == set(defs["incident"]["properties"]) - located
+    assert set(item["incidents"][0]) == set(defs["incident"]["properties"])
     assert set(calendar) == set(defs["calendar"]["properties"])
     coverage = item["coverage"]
-    assert set(coverage) == set(defs["coverage"]["properties"]) - located
+    assert set(coverage) == set(defs["coverage"]["properties"])
     assert set(coverage["window"]) == set(defs["window_coverage"]["properties"])
     assert set(coverage["burn_windows"]["3d"]) == set(defs["burn_window_coverage"]["properties"])
 

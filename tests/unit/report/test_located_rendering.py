@@ -142,7 +142,7 @@ def test_json_gives_located_to_seconds_for_coarse_incidents_only() -> None:
     document = json.loads(render_json(located_report()))
     jsonschema.Draft202012Validator(schema()).validate(document)
     incidents = sorted(document["objectives"][0]["incidents"], key=lambda i: i["start"])
-    assert [(i["start"], i["end"], i.get("located_to_seconds")) for i in incidents] == [
+    assert [(i["start"], i["end"], i["located_to_seconds"]) for i in incidents] == [
         ("2026-11-08T03:00:00Z", "2026-11-08T04:00:00Z", 3600.0),
         ("2026-11-10T08:00:00Z", "2026-11-10T09:00:00Z", 3600.0),
         ("2026-11-20T08:40:00Z", "2026-11-20T08:50:00Z", None),
