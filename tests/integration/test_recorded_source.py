@@ -34,7 +34,7 @@ from slokit.sources.recorded import RECORDED_NOTE
 from slokit.spec import load
 
 from .promdata import Dataset, Series
-from .servers import dataset, start_prometheus
+from .servers import _wait_loaded, dataset, start_prometheus, start_victoriametrics
 from .test_rules_agreement import BURN_TOLERANCE, REMAINING_TOLERANCE, _close
 
 pytestmark = pytest.mark.integration
@@ -96,22 +96,35 @@ def _step_records(url: str, definitions: Path, span: timedelta) -> list[Series]:
     return out
 
 
-@pytest.fixture(scope="module")
-def recorded_server(
-    prometheus_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, Path]]:
-    """A Prometheus holding the data set and the step records; and the folder of the three definitions."""
-    root = tmp_path_factory.mktemp("recorded")
-    full, recent, _ = _definitions(root)
-    records = _step_records(prometheus_url, full, FULL) + _step_records(prometheus_url, recent, RECENT)
-    data = dataset()
+def _with_records(data: Dataset, records: list[Series]) -> Dataset:
     families = dict(data.families)
-    (root / "prometheus").mkdir()
     for name in sorted({s.name for s in records}):
         families[name] = ("gauge", (name,))
-    server = start_prometheus(
-        root / "prometheus", Dataset([*data.series, *records], families), "prometheus+records"
-    )
+    return Dataset([*data.series, *records], families)
+
+
+@pytest.fixture(scope="module", params=["prometheus", "victoriametrics"])
+def recorded_server(
+    request: pytest.FixtureRequest, prometheus_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    """A server holding the data set and the step records; and the folder of the three definitions.
+
+    Prometheus: the records evaluated on the session's Prometheus and backfilled with the data set into a new
+    one. VictoriaMetrics: evaluated on a VictoriaMetrics holding the data set (its own ``increase()``, as
+    vmalert would record them) and imported into it."""
+    root = tmp_path_factory.mktemp("recorded")
+    full, recent, _ = _definitions(root)
+    (root / "server").mkdir()
+    if request.param == "prometheus":
+        records = _step_records(prometheus_url, full, FULL) + _step_records(prometheus_url, recent, RECENT)
+        server = start_prometheus(root / "server", _with_records(dataset(), records), "prometheus+records")
+    else:
+        server = start_victoriametrics(root / "server")
+        records = _step_records(server.url, full, FULL) + _step_records(server.url, recent, RECENT)
+        lines = b"".join(Dataset(records, {}).vm_json_lines())
+        requests.post(server.url + "/api/v1/import", data=lines, timeout=60).raise_for_status()
+        requests.get(server.url + "/internal/force_flush", timeout=60).raise_for_status()
+        _wait_loaded(server, _with_records(dataset(), records), timeout=30)
     try:
         yield server.url, root
     finally:
