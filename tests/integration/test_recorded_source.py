@@ -229,3 +229,26 @@ def test_auto_without_records_costs_one_request_per_run_and_reads_the_selectors(
         assert auto.series.keys() == raw.series.keys()
         for role, values in raw.series.items():
             np.testing.assert_array_equal(auto.series[role], values)
+
+
+def test_a_snapshot_recorded_from_the_records_replays_their_figures(
+    recorded_server: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, root = recorded_server
+    snapshot = tmp_path / "snapshot.json"
+    recorded = ["--prometheus-url", url, "--at", AT, "--source", "recorded"]
+    assert run(["record", str(root / "full"), "-o", str(snapshot), *recorded]) == 0
+    direct, replayed = tmp_path / "direct.json", tmp_path / "replayed.json"
+    full = ["--resolution", "full"]  # what `record` fetches by default
+    assert run(["report", str(root / "full"), "-f", "json", "-o", str(direct), *recorded, *full]) in (0, 1)
+    assert run(
+        ["report", str(root / "full"), "-f", "json", "-o", str(replayed), "--snapshot", str(snapshot)]
+    ) in (
+        0,
+        1,
+    )
+    assert json.loads(replayed.read_text()) == json.loads(direct.read_text())
+    notes = [
+        o["notes"] for o in json.loads(replayed.read_text())["objectives"] if o["sli_kind"] != "timeslices"
+    ]
+    assert notes and all(RECORDED_NOTE in n for n in notes)
