@@ -32,6 +32,28 @@ def test_bad_format(capsys: pytest.CaptureFixture[str]) -> None:
     )
 
 
+@pytest.mark.parametrize("command", ["report", "check", "email", "record"])
+def test_source_other_than_auto_raw_recorded_is_refused(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    out = ["-o", str(ROOT / "never-written.json")] if command == "record" else []
+    assert error_of(capsys, [command, str(ROOT / "slo_definitions"), *out, "--source", "rules"]) == (
+        "error: Invalid value for '--source': Value error, 'rules' is not one of 'auto', 'raw', 'recorded'. "
+        f"(see 'slokit {command} --help')"
+    )
+
+
+def test_source_from_the_environment_is_checked_too(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLOKIT_PROMETHEUS_SOURCE", "rules")
+    argv = ["report", str(ROOT / "slo_definitions"), "--prometheus-url", "http://127.0.0.1:9"]
+    assert (
+        error_of(capsys, argv)
+        == "error: SLOKIT_PROMETHEUS_SOURCE must be auto, raw or recorded (got 'rules')"
+    )
+
+
 def test_unknown_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert error_of(capsys, ["frobnicate"]) == "error: No such command 'frobnicate'. (see 'slokit --help')"
 
