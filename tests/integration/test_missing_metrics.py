@@ -187,9 +187,10 @@ def test_check_passes_on_a_zero_counted_bad_counter_and_no_data(prometheus_url: 
 
 def test_snapshot_replay_keeps_errors_kinds_and_notes(prometheus_url: str, tmp_path: Path) -> None:
     snapshot = tmp_path / "missing.json.gz"
+    # Recorded at report's default resolution (adaptive), so the live report is the one to replay.
     code, _, _ = cli(
         "record", str(MISSING), "--out", str(snapshot), "--allow-partial", "--prometheus-url", prometheus_url,
-        "--at", AT,
+        "--at", AT, "--resolution", "adaptive",
     )  # fmt: skip
     assert code == 3
     live = cli("report", str(MISSING), "-f", "json", "--prometheus-url", prometheus_url, "--at", AT)
@@ -209,9 +210,10 @@ def test_query_the_server_cannot_parse_is_a_definition_error_exit_2(prometheus_u
     assert code == 2
     items = {o["objective"]: o for o in json.loads(out)["objectives"]}
     assert (items["success"]["status"], items["success"]["error_kind"]) == ("error", "malformed")
+    # The first query sent for the role: at the adaptive resolution, the hourly one.
     assert items["success"]["error"] == (
         'payments/success: the server refused the total query sum(increase_of(app_all_total{job="payments"}'
-        "[5m])) as malformed: 1:5: parse error: unknown function with name "
+        "[1h])) as malformed: 1:5: parse error: unknown function with name "
         '"increase_of"'
     )
     assert items["success-ok"]["status"] == "ok"  # the rest of the report goes on
