@@ -6,9 +6,11 @@ The records' history is made as ``promtool tsdb create-blocks-from rules`` makes
 each objective's group (``slokit rules``; the bad rule's reference to the recorded total replaced by its
 expression, as that tool cannot read records of the same file) are evaluated by ``query_range`` at the
 group's interval on the Prometheus holding the data set, and the answers are backfilled as gauges, with the
-data set, into a second Prometheus. Two sets of records: the definitions as they are, recorded over the
-whole lookback, and a copy of them with every service renamed ``<service>-recent``, recorded over the last
-5 days only, which ``auto`` must join to the selectors' first 29 days.
+data set, into a second Prometheus. Three sets of records: the definitions as they are, recorded over the
+whole lookback; a copy of them with every service renamed ``<service>-recent``, recorded over the last 5
+days only, which ``auto`` must join to the selectors' first 28 days in the coarse region of the adaptive
+resolution; and ``<service>-fresh``, recorded over the last 2.5 days, whose first (partly recorded) day
+``auto`` reads from the selectors, joining them in the fine region.
 """
 
 from __future__ import annotations
@@ -43,22 +45,29 @@ SLO_DIR = Path(__file__).parent / "slo"
 AT = "2026-11-01T00:00:00Z"
 AT_TS = 1_793_491_200
 FULL = timedelta(days=36)  # more than any objective's lookback (30 d + 3 d; the month in New York + 3 d)
-RECENT = timedelta(days=5)
+# Services renamed with a suffix, their records over the last span only, and where auto joins them.
+PARTIAL = {
+    "recent": (timedelta(days=5), "2026-10-27T00:00:00Z"),
+    "fresh": (timedelta(days=2, hours=12), "2026-10-30T00:00:00Z"),
+}
 EVENTS_TOLERANCE = 0.01  # relative
 
 
-def _definitions(root: Path) -> tuple[Path, Path, Path]:
-    """The definitions as they are; renamed ``-recent``; and one objective renamed ``norecords``."""
-    full, recent, none = root / "full", root / "recent", root / "none"
-    shutil.copytree(SLO_DIR, full)
-    recent.mkdir()
-    for path in sorted(SLO_DIR.glob("*.yaml")):
-        text = re.sub(r"^service: (\S+)$", r"service: \1-recent", path.read_text(), flags=re.MULTILINE)
-        (recent / path.name).write_text(text)
-    none.mkdir()
+def _definitions(root: Path) -> Path:
+    """The definitions as they are (``full``); renamed ``<service>-<suffix>`` for each of ``PARTIAL``; and
+    one objective renamed ``norecords`` (``none``)."""
+    shutil.copytree(SLO_DIR, root / "full")
+    for suffix in PARTIAL:
+        (root / suffix).mkdir()
+        for path in sorted(SLO_DIR.glob("*.yaml")):
+            text = path.read_text()
+            (root / suffix / path.name).write_text(
+                re.sub(r"^service: (\S+)$", rf"service: \1-{suffix}", text, flags=re.MULTILINE)
+            )
+    (root / "none").mkdir()
     newsvc = (SLO_DIR / "newsvc.yaml").read_text().replace("service: newsvc", "service: norecords")
-    (none / "norecords.yaml").write_text(newsvc)
-    return full, recent, none
+    (root / "none" / "norecords.yaml").write_text(newsvc)
+    return root
 
 
 def _step_records(url: str, definitions: Path, span: timedelta) -> list[Series]:
@@ -112,19 +121,23 @@ def recorded_server(
     Prometheus: the records evaluated on the session's Prometheus and backfilled with the data set into a new
     one. VictoriaMetrics: evaluated on a VictoriaMetrics holding the data set (its own ``increase()``, as
     vmalert would record them) and imported into it."""
-    root = tmp_path_factory.mktemp("recorded")
-    full, recent, _ = _definitions(root)
+    root = _definitions(tmp_path_factory.mktemp("recorded"))
     (root / "server").mkdir()
+
+    def records(url: str) -> list[Series]:
+        spans = [("full", FULL), *((suffix, span) for suffix, (span, _) in PARTIAL.items())]
+        return [s for name, span in spans for s in _step_records(url, root / name, span)]
+
     if request.param == "prometheus":
-        records = _step_records(prometheus_url, full, FULL) + _step_records(prometheus_url, recent, RECENT)
-        server = start_prometheus(root / "server", _with_records(dataset(), records), "prometheus+records")
+        data = _with_records(dataset(), records(prometheus_url))
+        server = start_prometheus(root / "server", data, "prometheus+records")
     else:
         server = start_victoriametrics(root / "server")
-        records = _step_records(server.url, full, FULL) + _step_records(server.url, recent, RECENT)
-        lines = b"".join(Dataset(records, {}).vm_json_lines())
+        recorded = records(server.url)
+        lines = b"".join(Dataset(recorded, {}).vm_json_lines())
         requests.post(server.url + "/api/v1/import", data=lines, timeout=60).raise_for_status()
         requests.get(server.url + "/internal/force_flush", timeout=60).raise_for_status()
-        _wait_loaded(server, _with_records(dataset(), records), timeout=30)
+        _wait_loaded(server, _with_records(dataset(), recorded), timeout=30)
     try:
         yield server.url, root
     finally:
@@ -177,30 +190,34 @@ def test_recorded_and_auto_give_the_raw_figures_within_the_rules_tolerances(
     url, root = recorded_server
     _, raw = _report(url, [root / "full"], "raw", tmp_path / "raw.json")
     code, recorded = _report(url, [root / "full", root / "none"], "recorded", tmp_path / "recorded.json")
-    _, auto = _report(url, [root / "recent"], "auto", tmp_path / "auto.json")
+    auto = {
+        suffix: _report(url, [root / suffix], "auto", tmp_path / f"{suffix}.json")[1] for suffix in PARTIAL
+    }
     disagreements = []
-    read_records = joined_at_the_seam = 0
+    read_records = 0
+    joined_at_the_seam = dict.fromkeys(PARTIAL, 0)
     for key, figures in raw.items():
         assert figures["error"] is None, figures["error"]
         service, objective = key.split("/")
-        joined = auto[f"{service}-recent/{objective}"]
-        for source, other in (("recorded", recorded[key]), ("auto", joined)):
+        joined = {suffix: auto[suffix][f"{service}-{suffix}/{objective}"] for suffix in PARTIAL}
+        for source, other in (("recorded", recorded[key]), *joined.items()):
             disagreements += [(source, key, *d) for d in _disagreements(figures, other)]
         if figures["sli_kind"] == "timeslices":
             assert recorded[key]["notes"] == figures["notes"]  # read from its query
             continue
         read_records += 1
         assert RECORDED_NOTE in recorded[key]["notes"]
-        # The records of the -recent services begin 5 days before AT: the selectors are read before, where
-        # the lookback reaches further (the month in UTC has just begun: 3 days of burn windows).
-        since = "events after 2026-10-27T00:00:00Z read from the recorded series of `slokit rules`, before it"
-        if any(note.startswith(since) for note in joined["notes"]):
-            joined_at_the_seam += 1
-        else:
-            assert RECORDED_NOTE in joined["notes"], joined["notes"]
+        # auto reads the selectors before the seam, where the lookback reaches further back (the month in
+        # UTC has just begun: its lookback is the 3 days of the burn windows).
+        for suffix, (_, seam) in PARTIAL.items():
+            since = f"events after {seam} read from the recorded series of `slokit rules`, before it"
+            if any(note.startswith(since) for note in joined[suffix]["notes"]):
+                joined_at_the_seam[suffix] += 1
+            else:
+                assert RECORDED_NOTE in joined[suffix]["notes"], joined[suffix]["notes"]
     assert disagreements == []
     assert read_records >= 10
-    assert joined_at_the_seam >= read_records - 1
+    assert all(count >= read_records - 1 for count in joined_at_the_seam.values()), joined_at_the_seam
     # An objective without records, under source: recorded, is an error saying what to deploy; exit 3.
     assert code == 3
     assert recorded["norecords/availability"]["error"] == (
