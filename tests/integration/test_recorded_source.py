@@ -6,11 +6,12 @@ The records' history is made as ``promtool tsdb create-blocks-from rules`` makes
 each objective's group (``slokit rules``; the bad rule's reference to the recorded total replaced by its
 expression, as that tool cannot read records of the same file) are evaluated by ``query_range`` at the
 group's interval on the Prometheus holding the data set, and the answers are backfilled as gauges, with the
-data set, into a second Prometheus. Three sets of records: the definitions as they are, recorded over the
-whole lookback; a copy of them with every service renamed ``<service>-recent``, recorded over the last 5
-days only, which ``auto`` must join to the selectors' first 28 days in the coarse region of the adaptive
-resolution; and ``<service>-fresh``, recorded over the last 2.5 days, whose first (partly recorded) day
-``auto`` reads from the selectors, joining them in the fine region.
+data set, into a second Prometheus. The sets of records: the definitions as they are, recorded over the
+whole lookback (and, renamed ``<service>-offset``, at 97 s past the ticks, as Prometheus offsets a group
+from the multiples of its interval); a copy with every service renamed ``<service>-recent``, recorded over
+the last 5 days only, which ``auto`` must join to the selectors' first 28 days in the coarse region of the
+adaptive resolution; and ``<service>-fresh``, recorded over the last 2.5 days, whose first (partly
+recorded) day ``auto`` reads from the selectors, joining them in the fine region.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from slokit.sources.recorded import RECORDED_NOTE
 from slokit.spec import load
 
 from .promdata import Dataset, Series
-from .servers import _wait_loaded, dataset, start_prometheus, start_victoriametrics
+from .servers import _instant, _wait_loaded, dataset, start_prometheus, start_victoriametrics
 from .test_rules_agreement import BURN_TOLERANCE, REMAINING_TOLERANCE, _close
 
 pytestmark = pytest.mark.integration
@@ -45,6 +46,8 @@ SLO_DIR = Path(__file__).parent / "slo"
 AT = "2026-11-01T00:00:00Z"
 AT_TS = 1_793_491_200
 FULL = timedelta(days=36)  # more than any objective's lookback (30 d + 3 d; the month in New York + 3 d)
+# A group evaluated 97 s past the multiples of its interval, as Prometheus offsets groups by their name.
+OFFSET = 97
 # Services renamed with a suffix, their records over the last span only, and where auto joins them.
 PARTIAL = {
     "recent": (timedelta(days=5), "2026-10-27T00:00:00Z"),
@@ -57,7 +60,7 @@ def _definitions(root: Path) -> Path:
     """The definitions as they are (``full``); renamed ``<service>-<suffix>`` for each of ``PARTIAL``; and
     one objective renamed ``norecords`` (``none``)."""
     shutil.copytree(SLO_DIR, root / "full")
-    for suffix in PARTIAL:
+    for suffix in (*PARTIAL, "offset"):
         (root / suffix).mkdir()
         for path in sorted(SLO_DIR.glob("*.yaml")):
             text = path.read_text()
@@ -70,7 +73,7 @@ def _definitions(root: Path) -> Path:
     return root
 
 
-def _step_records(url: str, definitions: Path, span: timedelta) -> list[Series]:
+def _step_records(url: str, definitions: Path, span: timedelta, offset: int = 0) -> list[Series]:
     """The step records of every event objective of ``definitions`` over the ``span`` before AT, each
     evaluated at the group's ticks (multiples of its interval) as a rule evaluation would record them."""
     kinds = {
@@ -92,8 +95,8 @@ def _step_records(url: str, definitions: Path, span: timedelta) -> list[Series]:
                     f"{url}/api/v1/query_range",
                     data={
                         "query": expr,
-                        "start": AT_TS - span.total_seconds() + step,
-                        "end": AT_TS,
+                        "start": AT_TS - span.total_seconds() + (offset or step),
+                        "end": AT_TS - step + (offset or step),
                         "step": step,
                     },
                     timeout=120,
@@ -126,7 +129,8 @@ def recorded_server(
 
     def records(url: str) -> list[Series]:
         spans = [("full", FULL), *((suffix, span) for suffix, (span, _) in PARTIAL.items())]
-        return [s for name, span in spans for s in _step_records(url, root / name, span)]
+        found = [s for name, span in spans for s in _step_records(url, root / name, span)]
+        return found + _step_records(url, root / "offset", FULL, OFFSET)
 
     if request.param == "prometheus":
         data = _with_records(dataset(), records(prometheus_url))
@@ -269,3 +273,39 @@ def test_a_snapshot_recorded_from_the_records_replays_their_figures(
         o["notes"] for o in json.loads(replayed.read_text())["objectives"] if o["sli_kind"] != "timeslices"
     ]
     assert notes and all(RECORDED_NOTE in n for n in notes)
+
+
+@pytest.mark.parametrize("adaptive", [False, True], ids=["full", "adaptive"])
+def test_each_step_reads_one_record_whatever_the_groups_offset(
+    recorded_server: tuple[str, Path], adaptive: bool
+) -> None:
+    """Records 97 s past the step grid: every record of the lookback is read once, by the step (or coarse
+    step) it ends in; none is lost, none counted twice. Counted independently by the server."""
+    url, root = recorded_server
+    plans = pipeline.plan(load([root / "offset"]), datetime(2026, 11, 1, tzinfo=UTC), adaptive=adaptive)
+    source = PrometheusSource(load_prometheus_settings(url=url, source="recorded", env={}))
+    try:
+        fetched = source.fetch([p.query for p in plans])
+    finally:
+        source.close()
+    checked = 0
+    for item in fetched:
+        if item.query.sli.timeslices is not None:
+            continue
+        assert item.error is None, item.error
+        service, objective = item.query.key.split("/")
+        lookback = int((item.query.end - item.query.start + item.query.step).total_seconds())
+        for role, name in (
+            ("total", "slokit:sli_events_total:increase5m"),
+            ("bad", "slokit:sli_events_bad:increase5m"),
+        ):
+            selector = f'{name}{{service="{service}",objective="{objective}"}}[{lookback}s]'
+            assert np.nansum(item.series[role]) == pytest.approx(
+                _instant(url, f"sum_over_time({selector})", AT_TS)
+            )
+        selector = f'slokit:sli_events_total:increase5m{{service="{service}",objective="{objective}"}}'
+        records = _instant(url, f"count_over_time({selector}[{lookback}s])", AT_TS)
+        if item.query.resolution is None:
+            assert np.count_nonzero(~np.isnan(item.series["total"])) == records
+        checked += 1
+    assert checked >= 10
