@@ -49,6 +49,9 @@ def matrix(data: Any) -> list[Series]:
     for item in result:
         _labels(item, "values")
         values = item["values"]
+        if isinstance(values, Points):  # read straight into arrays (slokit.sources.prometheus_json)
+            series.append(Series(item.get("metric", {}), values))
+            continue
         if not isinstance(values, list):
             raise Malformed(f'"values": {_show(values)} where a list of [time, "value"] pairs belongs')
         series.append(Series(item.get("metric", {}), points(values)))
@@ -103,20 +106,14 @@ def _labels(item: Any, field: str) -> None:
 def points(pairs: list[Any]) -> Points:
     """``[[time, value], ...]`` parsed, every element checked to be a pair of numbers (values are strings).
 
-    Parsed once, here, at numpy's speed (30 days at 5 minutes is 9,500 points a query); the grid check
-    places the arrays. Only a malformed answer is walked in Python, to name its first bad element.
+    Parsed once, here, at C speed (30 days at 5 minutes is 9,500 points a query); the grid check places the
+    arrays. Only a malformed answer is walked in Python, to name its first bad element.
     """
     if not pairs:
         return Points(np.empty(0), np.empty(0))
-    try:
-        table = np.array(pairs, dtype=object)
-        # numpy would take true as 1 and "1_000" as 1000: only JSON numbers for times, the API's number
-        # strings for values (a few milliseconds for 9,500 points).
-        if table.ndim == 2 and table.shape[1] == 2 and _numbers_as_sent(table[:, 0], table[:, 1]):
-            parsed = table.astype(np.float64)
-            return Points(parsed[:, 0], parsed[:, 1])
-    except (TypeError, ValueError):  # ragged, or an element that is not a number
-        pass
+    parsed = _columns(pairs)
+    if parsed is not None:
+        return parsed
     for pair in pairs:
         if not isinstance(pair, list) or len(pair) != 2:
             size = f"of {len(pair)} element{'s' * (len(pair) != 1)} " if isinstance(pair, list) else ""
@@ -129,13 +126,33 @@ def points(pairs: list[Any]) -> Points:
     raise Malformed(f'value pairs that are not [time, "value"]: {_show(pairs)}')
 
 
-def _numbers_as_sent(times: Any, values: Any) -> bool:
-    # type() is exact: bool is not int here. Values are strings in the API; plain numbers are taken too.
-    return (
-        {type(t) for t in times} <= {int, float}
-        and {type(v) for v in values} <= {str, int, float}
-        and not any(isinstance(v, str) and "_" in v for v in values)
-    )
+def _columns(pairs: list[Any]) -> Points | None:
+    """The pairs as two float arrays when every one is a well-typed pair; None for the slow walk to judge.
+
+    Each step is one C-level pass over the list (type and length sets, ``zip``, numpy's parse of the
+    strings): 0.1 ms for 864 points where an object array and its cast took 0.7 ms. numpy parses a string
+    as ``float()`` does, "NaN" and "+Inf" included; it would also take true as 1 and "1_000" as 1000,
+    hence the JSON types are checked first (``type()`` is exact: bool is not int here).
+    """
+    if set(map(type, pairs)) != {list} or set(map(len, pairs)) != {2}:
+        return None
+    times, values = zip(*pairs, strict=True)
+    kinds = set(map(type, values))
+    if not set(map(type, times)) <= _TIME_TYPES or not kinds <= _VALUE_TYPES:
+        return None
+    # Values are strings in the API; plain numbers are taken too. Python reads "1_000" as 1000; a server
+    # never sends it.
+    text = values if kinds == {str} else [v for v in values if type(v) is str]
+    if "_" in "".join(text):
+        return None
+    try:
+        return Points(np.array(times, dtype=np.float64), np.array(values, dtype=np.float64))
+    except (ValueError, OverflowError):  # a string that is not a number, an integer past float: named below
+        return None
+
+
+_TIME_TYPES = frozenset((int, float))
+_VALUE_TYPES = frozenset((str, int, float))
 
 
 def _number(value: Any) -> bool:
@@ -145,7 +162,7 @@ def _number(value: Any) -> bool:
         return False
     try:
         float(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an integer of 400 digits
         return False
     return True
 
