@@ -142,11 +142,32 @@ def coverage_asks(queries: Sequence[SeriesQuery]) -> list[CoverageAsk]:
     return asks
 
 
-def boundaries(ask: CoverageAsk, answer: Iterable[Series]) -> dict[str, datetime | None]:
+@dataclass(frozen=True)
+class Duplicated:
+    """An objective with several recorded series (its rules loaded twice, e.g. by Prometheus and a ruler,
+    told apart by other labels): which one to read cannot be told, so none is."""
+
+    labels: tuple[dict[str, str], ...]
+
+    def reason(self, key: str, step: timedelta) -> str:
+        total, _ = record_names(step)
+        shown = "; ".join(
+            ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()) if k not in ("service", "objective"))
+            or "no other label"
+            for labels in self.labels[:3]
+        )
+        return (
+            f"{len(self.labels)} recorded series {selector(total, key)}, expected one (other labels: "
+            f"{shown}): are its rules loaded more than once?"
+        )
+
+
+def boundaries(ask: CoverageAsk, answer: Iterable[Series]) -> dict[str, datetime | Duplicated | None]:
     """Per objective with records: the end of the last step its records do not cover (None: they cover
-    every bucket asked). ``answer`` holds one series of record counts per bucket end and objective; an
-    answer off the buckets' grid raises :class:`slokit.sources.grid.OffGrid`."""
-    found: dict[str, datetime | None] = {}
+    every bucket asked), or :class:`Duplicated`. ``answer`` holds one series of record counts per bucket
+    end and recorded series; an answer off the buckets' grid raises :class:`slokit.sources.grid.OffGrid`."""
+    found: dict[str, datetime | Duplicated | None] = {}
+    series_of: dict[str, list[dict[str, str]]] = {}
     buckets = (ask.last - ask.first) // ask.bucket + 1
     for series in answer:
         key = f"{series.metric.get('service', '')}/{series.metric.get('objective', '')}"
@@ -167,6 +188,7 @@ def boundaries(ask: CoverageAsk, answer: Iterable[Series]) -> dict[str, datetime
         with_records = np.flatnonzero(counts > 0)
         if not with_records.size:
             continue
+        series_of.setdefault(key, []).append({str(k): str(v) for k, v in series.metric.items()})
         first = int(with_records[0])
         end = ask.first + first * ask.bucket
         if counts[first] < ask.full:  # the records begin (or have a hole) inside this bucket: read it raw
@@ -175,6 +197,9 @@ def boundaries(ask: CoverageAsk, answer: Iterable[Series]) -> dict[str, datetime
             found[key] = None
         else:
             found[key] = end - ask.bucket
+    for key, labels in series_of.items():
+        if len(labels) > 1:
+            found[key] = Duplicated(tuple(labels))
     return found
 
 
@@ -297,7 +322,7 @@ class Reader:
 
         self.source = source
         self.mode = mode
-        self.found: dict[str, datetime | None] = {}
+        self.found: dict[str, datetime | Duplicated | None] = {}
         self.failure: str | None = None
         for ask in coverage_asks(queries):
             step = format_duration(ask.bucket)
@@ -319,7 +344,15 @@ class Reader:
             if self.mode == "recorded":
                 return self._missing(query)
             return self.source._fetch_one(query)
-        how = query if self.mode == "recorded" else split(query, self.found[query.key])
+        found = self.found[query.key]
+        if isinstance(found, Duplicated):
+            reason = found.reason(query.key, query.step)
+            if self.mode == "recorded":
+                error = f"{query.key}: {reason} (source: recorded)"
+                return FetchedSeries(query, error=excerpt(REDACT, error, MESSAGE_LIMIT, one_line=False))
+            raw = self.source._fetch_one(query)
+            return replace(raw, notes=(*raw.notes, f"read from the selectors: {reason}"))
+        how = query if self.mode == "recorded" else split(query, found)
         if how is None:
             return self.source._fetch_one(query)
         if isinstance(how, SeriesQuery):

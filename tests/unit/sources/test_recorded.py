@@ -224,3 +224,31 @@ def test_a_failed_look_up_of_records_leaves_auto_on_the_selectors_and_fails_reco
     # Time slices read their query under every setting.
     slices = SeriesQuery("probe/up", SLICES, timedelta(minutes=1), AT - DAY, AT)
     assert Reader(source, "recorded", [slices]).fetch(slices).notes == ("read from the selectors",)
+
+
+class _Duplicated(_Unreachable):
+    """A server holding the records of one objective twice: from Prometheus and from a ruler."""
+
+    def _call(self, counter: list[int], request: Any) -> list[Series]:
+        ask = request.args[1:3]  # the look-up's first and last bucket end
+        days = np.arange(ask[0].timestamp(), ask[1].timestamp() + 1, 86400)
+        full = Points(days, np.full(days.size, 288.0))
+        return [
+            Series({"service": "shop.eu", "objective": "availability", "prometheus": "eu-1"}, full),
+            Series({"service": "shop.eu", "objective": "availability", "ruler": "thanos"}, full),
+        ]
+
+
+def test_an_objective_recorded_twice_reads_its_selectors_under_auto_and_fails_under_recorded() -> None:
+    asked = query(AT - timedelta(days=33))
+    source: Any = _Duplicated()
+    why = (
+        '2 recorded series slokit:sli_events_total:increase5m{service="shop.eu",objective="availability"}, '
+        'expected one (other labels: prometheus="eu-1"; ruler="thanos"): are its rules loaded more than once?'
+    )
+    assert Reader(source, "auto", [asked]).fetch(asked).notes == (
+        "read from the selectors",
+        f"read from the selectors: {why}",
+    )
+    failed = Reader(source, "recorded", [asked]).fetch(asked)
+    assert failed.error == f"shop.eu/availability: {why} (source: recorded)"
