@@ -116,7 +116,7 @@ def test_full_resolution_locates_the_same_incident_to_its_5_minute_steps_inside_
 
     incident = outage_incident(report(prometheus_url, capsys, "--format", "json", "--resolution", "full"))
     assert (incident["start"], incident["end"]) == (iso(start), iso(end))
-    assert "located_to_seconds" not in incident
+    assert incident["located_to_seconds"] is None
     markdown = report(prometheus_url, capsys, "--format", "markdown", "--resolution", "full")
     assert "located to" not in markdown
 
