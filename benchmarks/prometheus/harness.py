@@ -176,6 +176,12 @@ def timed(
             raise SystemExit(f"{command} ... exited with {code}:\n{stderr[-3000:]}\n{stdout[-2000:]}")
     cpu = usage.ru_utime + usage.ru_stime
     rss = int(rss_kb) / 1024 if rss_kb else 0.0
+    print(
+        f"  {Path(argv[0]).name} {' '.join(argv[1:4])[-40:]}: {wall:.2f} s wall, {cpu:.2f} s CPU, "
+        f"Prometheus {server_cpu:.2f} s, load {load:.1f}",
+        file=sys.stderr,
+        flush=True,
+    )
     return Run(wall, cpu, server_cpu, sum(endpoints.values()), rss, load, stdout, endpoints)
 
 
