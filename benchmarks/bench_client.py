@@ -18,7 +18,9 @@ request, median of ``--rounds`` rounds of ``--requests`` requests each, for:
 - ``call``: both together, as ``PrometheusSource`` makes them.
 
 Then the whole call (now) from 1, 2, 4 and 8 threads sharing one client: wall and CPU for the same
-requests, to see whether the GIL serialises them.
+requests, to see whether the GIL serialises them. Last, a report's calls for ``--objectives`` objectives
+(two roles, each a coarse 720-point and a fine 864-point range, and one instant query per objective) on 8
+threads, before and now: the client's CPU for the whole fetch.
 """
 
 from __future__ import annotations
@@ -119,6 +121,7 @@ def main() -> None:
     parser.add_argument("--before", default=BEFORE, help=f"the git revision to compare (default {BEFORE})")
     parser.add_argument("--requests", type=int, default=200, help="requests per round (9,504 points: /4)")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--objectives", type=int, default=200, help="objectives of the fleet run")
     args = parser.parse_args()
     server = None
     if args.url is None:
@@ -181,6 +184,7 @@ def run(args: argparse.Namespace) -> None:
         before, now = row["call"]["before"], row["call"]["now"]
         print(f"{'':>6} per point: call {before * 1e3 / points:.2f} -> {now * 1e3 / points:.2f} us")
     concurrency(api["now"], args.requests)
+    fleet(api, answers, args.objectives, args.rounds)
 
 
 def concurrency(api: Any, total: int) -> None:
@@ -194,6 +198,33 @@ def concurrency(api: Any, total: int) -> None:
             list(pool.map(lambda _: prometheus_answer.matrix(api.get("query_range", asked)), range(total)))
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         print(f"{threads:>7} {wall:7.2f} {cpu:6.2f} {total / wall:8.0f}")
+
+
+def fleet(api: dict[str, Any], answers: dict[str, ModuleType], objectives: int, rounds: int) -> None:
+    """A report's calls, as ``PrometheusSource`` makes them: per objective a coarse and a fine range for
+    each of two roles and one instant query, objectives on 8 threads sharing one client; before and now
+    alternating, medians."""
+    ranges = [params(720), params(720), params(864), params(864)]
+    instant = {"query": 'sum by (code) (increase(http_requests_total{job="checkout"}[30d]))', "time": END_TS}
+
+    def one(when: str) -> None:
+        for asked in ranges:
+            answers[when].matrix(api[when].get("query_range", asked))
+        answers[when].vector(api[when].get("query", instant))
+
+    print(f"\n{objectives} objectives x 5 calls (2 x 720 + 2 x 864 points, 1 instant), 8 threads: s")
+    figures: dict[str, list[tuple[float, float]]] = {"before": [], "now": []}
+    for _ in range(rounds):
+        for when in ("before", "now"):
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                wall, cpu = time.perf_counter(), time.process_time()
+                list(pool.map(lambda _, w=when: one(w), range(objectives)))
+                figures[when].append((time.perf_counter() - wall, time.process_time() - cpu))
+    for when, runs in figures.items():
+        wall = statistics.median(w for w, _ in runs)
+        cpu = statistics.median(c for _, c in runs)
+        per_call = cpu / objectives / 5 * 1e3
+        print(f"{when:>7}: client CPU {cpu:5.2f} s ({per_call:.2f} ms a call), wall {wall:5.2f} s")
 
 
 if __name__ == "__main__":

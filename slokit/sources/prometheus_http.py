@@ -280,6 +280,8 @@ class PrometheusApi:
             cert=self._cert,
             proxies=self._proxies,
         )
+        for hook in self.session.hooks.get("response", ()):  # as Session.send runs them
+            response = hook(response) or response
         if response.cookies:  # a load balancer's affinity cookie: sent back on later calls, as a session does
             self._keep(response.cookies)
         if not response.is_redirect:

@@ -4,7 +4,7 @@
 points (33 days at 5 minutes) cost 4.5 ms of parsing and checking, and with slokit's 100,000 objects
 alive each list counts towards a garbage collection that walks them all: 19 ms an answer. So the value
 pairs of each series are cut out of the body before ``json.loads`` reads the rest (the envelope, the
-labels) and parsed by numpy from the bytes: 2 ms, no object per point.
+labels) and read as one flat array of numbers: 1 ms, no container per point.
 
 Only the canonical form is read that way, the one Prometheus, Thanos, Mimir and VictoriaMetrics write:
 ``[[1790640300,"2599"],[1790640600,"NaN"],...]``, no spaces, times plain decimals, values numbers
@@ -32,9 +32,7 @@ _KEY = b'"values":'
 _START = _KEY + b"[["
 _END = b"]]"
 # Characters of times and values; what is left of a canonical cut is its brackets, commas and quotes.
-_NUMBER = b"0123456789.+-eE"
-_TOKEN = _NUMBER + b"nNaIf"  # NaN, +Inf, -Inf
-_SPACES = bytes.maketrans(b'[],"', b"    ")
+_TOKEN = b"0123456789.+-eENaInf"  # decimals, NaN, +Inf, -Inf
 _PAIR = b'[,""]'
 
 
@@ -97,21 +95,27 @@ def _series(answer: Any, token: str, count: int) -> list[dict[str, Any]] | None:
 def pairs(cut: bytes) -> Points | None:
     """``[[t,"v"],...]`` as written by the servers, parsed; None for anything else.
 
-    The cut without its numbers must be ``[[,""],...]`` exactly: then each of its 2n fields is one run of
-    number characters, and ``split`` yields exactly 2n tokens unless a field is empty. Times must be plain
-    decimals as JSON writes them (no leading zero or bare point): JSON's own reader would refuse those.
-    numpy reads each token as ``float()`` does ("NaN", "+Inf", "1e5"), and refuses "1.2.3" or "Inf5".
+    The cut without its numbers must be ``[[,""],...]`` exactly: times bare, values quoted, nothing else.
+    Its quotes and inner brackets dropped, it is one flat JSON array of numbers, which json reads in C
+    without a container per point ("+Inf" and "-Inf" spelled as json spells them; any other spelling, and
+    "-0", which json reads as 0, are left to the slow path). A field that is not a JSON number makes json
+    refuse the whole cut. A JSON number's value is the one ``float()`` gives its text, as before.
     """
     n = cut.count(b"[") - 1
     if n < 1 or cut.translate(None, _TOKEN) != b"[" + b",".join([_PAIR] * n) + b"]":
         return None
-    if b"[0" in cut or b"[." in cut or b".," in cut:
+    if b'"-0"' in cut:
         return None
-    tokens = cut.translate(_SPACES).split()
-    if len(tokens) != 2 * n or b"".join(tokens[0::2]).translate(None, b"0123456789.") != b"":
-        return None
+    if b"N" in cut or b"I" in cut:  # NaN, +Inf, -Inf, and nothing else with those letters
+        infinities = cut.count(b'"+Inf"') + cut.count(b'"-Inf"')
+        if cut.count(b"Inf") != infinities or cut.count(b"NaN") != cut.count(b'"NaN"'):
+            return None
+        cut = cut.replace(b'"+Inf"', b"Infinity").replace(b'"-Inf"', b"-Infinity")
+    flat = cut.translate(None, b'"[]')
     try:
-        numbers = np.array(tokens, dtype=np.float64).reshape(n, 2)
-    except ValueError:
+        numbers = np.array(json.loads(b"[" + flat + b"]"), dtype=np.float64)
+    except (ValueError, OverflowError):  # not JSON numbers; an integer past float's range
         return None
-    return Points(numbers[:, 0].copy(), numbers[:, 1].copy())
+    if numbers.shape != (2 * n,):
+        return None
+    return Points(numbers[0::2].copy(), numbers[1::2].copy())
