@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Mapping, MutableMapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 import urllib3
@@ -206,6 +206,7 @@ class PrometheusApi:
         self._verify: bool | str = session.verify if env["verify"] is None else env["verify"]
         self._cert: Any = env["cert"]
         self._prepared = self._prepare()
+        self._urls: dict[str, str] = {}  # endpoint URL -> as prepared
         self._warnings: dict[str, None] = {}  # insertion-ordered set
         self._lock = threading.Lock()
 
@@ -269,8 +270,14 @@ class PrometheusApi:
         cost. A redirect is rare: the session follows it, as it did every call before.
         """
         request = self._prepared[method].copy()
-        request.prepare_url(url, values if method == "GET" else None)
-        if method == "POST":
+        request.url = self._endpoint(url)
+        if method == "GET":
+            # What prepare_url makes of the parameters (checked in tests), without parsing and requoting the
+            # whole URL again each call.
+            query = urlencode([(k, v) for k, v in values.items() if v is not None], doseq=True)
+            if query:
+                request.url += ("&" if "?" in request.url else "?") + query
+        else:
             request.prepare_body(values, None)
         response = self._adapter.send(
             request,
@@ -296,6 +303,15 @@ class PrometheusApi:
             stream=True,
             verify=self._verify,
         )
+
+    def _endpoint(self, url: str) -> str:
+        """``url`` as requests prepares it (IDNA host, quoted path), once per endpoint."""
+        prepared = self._urls.get(url)
+        if prepared is None:
+            request = requests.PreparedRequest()
+            request.prepare_url(url, None)
+            prepared = self._urls[url] = str(request.url)
+        return prepared
 
     def _prepare(self) -> dict[str, requests.PreparedRequest]:
         return {m: self.session.prepare_request(requests.Request(m, self.url)) for m in ("GET", "POST")}

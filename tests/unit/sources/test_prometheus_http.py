@@ -108,3 +108,25 @@ def test_a_netrc_entry_is_sent_when_no_credentials_are_set(
     api.get("query", {"query": "up"})
     api.post("query", {"query": "up"})
     assert sent == [expected, expected]
+
+
+def test_the_parameters_arrive_as_sent_by_get_and_by_post(httpserver: HTTPServer) -> None:
+    # The query string is built once per call with urlencode, no longer by requests' prepare_url: the same
+    # bytes on the wire (a prefix path, a query in the base URL, PromQL's punctuation, non-ASCII, lists).
+    received: list[tuple[str, dict[str, list[str]]]] = []
+
+    def handler(request: Request) -> Response:
+        args = request.args if request.method == "GET" else request.form
+        received.append((request.full_path, {k: args.getlist(k) for k in args}))
+        return Response(json.dumps(ANSWER), content_type="application/json")
+
+    httpserver.expect_request("/prom/api/v1/series").respond_with_handler(handler)
+    api = client(base(httpserver) + "/prom")
+    values = {"match[]": ['x{code!~"5..",ü="€ &+"}', "up"], "start": 1790640300, "end": "1.5", "skip": None}
+    api.get("series", values)
+    api.post("series", values)
+    sent = {"match[]": ['x{code!~"5..",ü="€ &+"}', "up"], "start": ["1790640300"], "end": ["1.5"]}
+    assert [args for _, args in received] == [sent, sent]
+    prepared = requests.models.PreparedRequest()
+    prepared.prepare_url(base(httpserver) + "/prom/api/v1/series", values)
+    assert received[0][0] == prepared.path_url
