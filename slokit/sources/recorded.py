@@ -22,6 +22,8 @@ server the same for a selector matching one series or thousands.
   joined on a step end (a coarse step end in the coarse region), each step read from one of them only.
   The window totals add the raw window's part before the boundary (its own ``increase()`` at the
   boundary) to the records' after it.
+- An objective with several recorded series (its rules loaded twice) cannot be read: ``auto`` reads its
+  selectors, ``recorded`` makes it an ``error``.
 - ``recorded`` reads only records; an objective without any in its lookback is an ``error``. Time-slice
   objectives read their query under every setting: the report needs each slice's value, the records keep
   only whether it was good.
@@ -56,7 +58,6 @@ if TYPE_CHECKING:
 RECORDED_NOTE = "events read from the recorded series of `slokit rules`"
 
 BUCKET = timedelta(days=1)  # the resolution at which the start of the records is looked up
-_MS = timedelta(milliseconds=1)
 
 
 def reads_records(query: SeriesQuery) -> bool:
