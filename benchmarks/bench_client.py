@@ -40,6 +40,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+from urllib.request import urlopen
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -213,18 +214,31 @@ def fleet(api: dict[str, Any], answers: dict[str, ModuleType], objectives: int, 
         answers[when].vector(api[when].get("query", instant))
 
     print(f"\n{objectives} objectives x 5 calls (2 x 720 + 2 x 864 points, 1 instant), 8 threads: s")
-    figures: dict[str, list[tuple[float, float]]] = {"before": [], "now": []}
+    figures: dict[str, list[tuple[float, float, float]]] = {"before": [], "now": []}
     for _ in range(rounds):
         for when in ("before", "now"):
             with ThreadPoolExecutor(max_workers=8) as pool:
+                opened = accepted(api[when].url)
                 wall, cpu = time.perf_counter(), time.process_time()
                 list(pool.map(lambda _, w=when: one(w), range(objectives)))
-                figures[when].append((time.perf_counter() - wall, time.process_time() - cpu))
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                figures[when].append((wall, cpu, accepted(api[when].url) - opened - 1))
     for when, runs in figures.items():
-        wall = statistics.median(w for w, _ in runs)
-        cpu = statistics.median(c for _, c in runs)
+        wall, cpu, connections = (statistics.median(run[i] for run in runs) for i in range(3))
         per_call = cpu / objectives / 5 * 1e3
-        print(f"{when:>7}: client CPU {cpu:5.2f} s ({per_call:.2f} ms a call), wall {wall:5.2f} s")
+        print(
+            f"{when:>7}: client CPU {cpu:5.2f} s ({per_call:.2f} ms a call), wall {wall:5.2f} s, "
+            f"{connections:.0f} connections opened"
+        )
+
+
+def accepted(url: str) -> float:
+    """Connections Prometheus has accepted so far (its /metrics; this scrape's own included)."""
+    with urlopen(f"{url}/metrics", timeout=10) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith('net_conntrack_listener_conn_accepted_total{listener_name="http"}'):
+                return float(line.split()[-1])
+    return float("nan")
 
 
 if __name__ == "__main__":
