@@ -101,8 +101,8 @@ def plan(
             steps = -(-engine.lookback(window, end, tiers) // step)  # ceiling division
             start = end - (steps - 1) * step
             resolution = None
+            longest = max([LONGEST_BURN_WINDOW, *(tier.long for tier in tiers)])
             if adaptive and objective.sli.timeslices is None:
-                longest = max([LONGEST_BURN_WINDOW, *(tier.long for tier in tiers)])
                 length = engine.window_length(window, at)
                 start, resolution = resolutions.adaptive(length, step, start, end, longest)
             query = SeriesQuery(
@@ -113,6 +113,7 @@ def plan(
                 end=end,
                 windows=() if objective.sli.timeslices else engine.totals_windows(window, end, tiers),
                 resolution=resolution,
+                longest_burn=longest,
             )
             planned.append(Planned(service, index, objective, window, tiers, policy, query))
     return planned

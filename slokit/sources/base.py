@@ -35,6 +35,9 @@ class SeriesQuery:
     # Adaptive resolution: fetch steps up to ``resolution.fine_from`` at ``resolution.coarse_step`` (see
     # slokit.engine.Resolution); None fetches every step at ``step`` (``--resolution full``).
     resolution: Resolution | None = None
+    # The longest burn or alert tier window (what engine.lookback adds to the objective's window): the
+    # steps after ``end - longest_burn`` serve the burn windows. None: the default 3 d.
+    longest_burn: timedelta | None = None
 
     @property
     def points(self) -> int:

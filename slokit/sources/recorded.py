@@ -18,21 +18,29 @@ server the same for a selector matching one series or thousands.
   ``count_over_time(total_record[D - 1ms])`` at steps of ``D`` (a day for the usual 5-minute step) over the
   longest lookback. An objective's records cover the lookback from the end of the first ``D`` holding any
   record (its start, when that one is full): a day read raw that records partly cover costs little and
-  is exact. Before that boundary the objective reads its raw selectors, after it the records, the two
-  joined on a step end (a coarse step end in the coarse region), each step read from one of them only.
-  The window totals add the raw window's part before the boundary (its own ``increase()`` at the
-  boundary) to the records' after it.
+  is exact.
+- **Three parts** (``auto``, :func:`plan`). A window read from records at the evaluation time ends at the
+  group's last evaluation, up to one step (the group's interval) earlier: harmless for a 28 d window, not
+  for a 5 m burn window. So ``auto`` reads the recent part of the lookback, the steps after the longest
+  burn or alert tier window begins (the fine steps' start when adaptive), from the selectors, with the
+  totals of every window that fits in it (the burn windows and the tiers'): they are the raw path's. The
+  records serve the older part they cover, where nearly all the samples are; before them the selectors
+  again. Each step is read from one part, the seams on step ends (coarse step ends in the coarse
+  region). A window longer than the recent part (the objective's) adds the recent part's own
+  ``increase()``, the records' sum over their part and the old part's ``increase()`` at its end.
 - An objective with several recorded series (its rules loaded twice) cannot be read: ``auto`` reads its
   selectors, ``recorded`` makes it an ``error``.
-- ``recorded`` reads only records; an objective without any in its lookback is an ``error``. Time-slice
-  objectives read their query under every setting: the report needs each slice's value, the records keep
-  only whether it was good.
+- ``recorded`` reads only records; an objective without any in its lookback is an ``error``. Its windows
+  lag by up to one evaluation interval (the alerts of ``slokit rules``, evaluated by the same group, lag
+  as much). Time-slice objectives read their query under every setting: the report needs each slice's
+  value, the records keep only whether it was good.
 
 Pure planning and joining here; :class:`Reader` does the requests through the Prometheus source.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -43,6 +51,7 @@ import numpy as np
 
 from slokit.durations import format_duration
 from slokit.engine import Resolution, align_down
+from slokit.engine.windows import LONGEST_BURN_WINDOW
 from slokit.redact import MESSAGE_LIMIT, excerpt
 from slokit.rules.build import BAD as BAD_RECORD
 from slokit.rules.build import TOTAL as TOTAL_RECORD
@@ -208,12 +217,16 @@ def boundaries(ask: CoverageAsk, answer: Iterable[Series]) -> dict[str, datetime
 
 
 @dataclass(frozen=True)
-class Split:
-    """An objective read raw up to ``boundary`` (a step end) and from records after it."""
+class Parts:
+    """An objective read in up to three parts, each step from one of them: its selectors up to ``begins``
+    (``old``; None when the records reach back to the lookback's start), the records up to ``recent_from``,
+    and its selectors again after it (``recent``: the burn windows' steps and totals)."""
 
-    raw: SeriesQuery
+    old: SeriesQuery | None
     recorded: SeriesQuery
-    boundary: datetime
+    recent: SeriesQuery
+    begins: datetime  # where the records' part begins: a step end (a coarse step end when adaptive)
+    recent_from: datetime
 
 
 def _align_up(moment: datetime, step: timedelta) -> datetime:
@@ -221,38 +234,54 @@ def _align_up(moment: datetime, step: timedelta) -> datetime:
     return down if down == moment else down + step
 
 
-def split(query: SeriesQuery, boundary: datetime | None) -> SeriesQuery | Split | None:
-    """How to read ``query`` whose records cover the steps after ``boundary``: the query itself (all
-    from records), a :class:`Split`, or None (no step covered: all raw)."""
+def recent_from(query: SeriesQuery) -> datetime:
+    """Where the recent part of the lookback begins, which ``auto`` reads from the selectors: the start of
+    the fine steps when adaptive, else the step end at or before ``end`` less the longest burn window.
+
+    A group's records sit at its offset from the step grid, so a window read from them at ``end`` ends
+    at the group's last evaluation, up to a step early: the 5m burn rate would read the step before."""
+    if query.resolution is not None:
+        return query.resolution.fine_from
+    return align_down(query.end - (query.longest_burn or LONGEST_BURN_WINDOW), query.step)
+
+
+def plan(query: SeriesQuery, boundary: datetime | None) -> Parts | None:
+    """How ``auto`` reads ``query`` whose records cover the steps after ``boundary`` (None: the whole
+    lookback); None when the records cover no step before the recent part (all from the selectors)."""
     first_begins = query.start - query.step
-    if boundary is None or boundary <= first_begins:
-        return query
+    recent = recent_from(query)
     resolution = query.resolution
-    if resolution is not None and boundary <= resolution.fine_from:
-        # In the coarse region the seam is a coarse step end (the coarse grid is aligned to the epoch).
-        boundary = _align_up(boundary, resolution.coarse_step)
-    if boundary >= query.end:
+    begins = first_begins
+    if boundary is not None and boundary > first_begins:
+        # The seam on a step end; in the coarse region a coarse step end (aligned to the epoch).
+        begins = _align_up(boundary, resolution.coarse_step if resolution is not None else query.step)
+    if begins >= recent:
         return None
-    covered = query.end - boundary
-    raw_resolution = recorded_resolution = resolution
-    if resolution is not None and boundary <= resolution.fine_from:
-        raw_resolution = Resolution(resolution.coarse_step, boundary)
-        recorded_resolution = resolution if resolution.fine_from > boundary else None
-    elif resolution is not None:
-        recorded_resolution = None
-    raw = replace(
-        query,
-        end=boundary,
-        windows=tuple(w - covered for w in query.windows if w > covered),
-        resolution=raw_resolution,
-    )
+    recent_span, recorded_span = query.end - recent, recent - begins
+    longer = [w for w in query.windows if w > recent_span]  # the objective's window, reaching back further
+    coarse = resolution.coarse_step if resolution is not None else None
+
+    def up_to(end: datetime) -> Resolution | None:  # a part ending before the fine steps: all coarse
+        return Resolution(coarse, end) if coarse is not None else None
+
+    old = None
+    if begins > first_begins:
+        old = replace(
+            query,
+            end=begins,
+            windows=tuple(w - (query.end - begins) for w in longer if w > query.end - begins),
+            resolution=up_to(begins),
+        )
     recorded = replace(
         query,
-        start=boundary + query.step,
-        windows=tuple(sorted({min(w, covered) for w in query.windows})),
-        resolution=recorded_resolution,
+        start=begins + query.step,
+        end=recent,
+        windows=tuple(sorted({min(w - recent_span, recorded_span) for w in longer})),
+        resolution=up_to(recent),
     )
-    return Split(raw, recorded, boundary)
+    recent_windows = {w for w in query.windows if w <= recent_span} | ({recent_span} if longer else set())
+    fresh = replace(query, start=recent + query.step, windows=tuple(sorted(recent_windows)), resolution=None)
+    return Parts(old, recorded, fresh, begins, recent)
 
 
 def as_bad(series: dict[str, FloatArray]) -> dict[str, FloatArray]:
@@ -267,43 +296,62 @@ def as_bad(series: dict[str, FloatArray]) -> dict[str, FloatArray]:
         return {TOTAL: total, BAD: total - good}
 
 
-def _add(a: FloatArray, b: FloatArray) -> FloatArray:
+def _add(a: float, b: float) -> float:
     """Sum where either has data; no data where neither has."""
-    return np.where(np.isnan(a) & np.isnan(b), np.nan, np.nan_to_num(a, nan=0.0) + np.nan_to_num(b, nan=0.0))
+    if math.isnan(a):
+        return b
+    return a if math.isnan(b) else a + b
 
 
-def join(query: SeriesQuery, part: Split, raw: FetchedSeries, recorded: FetchedSeries) -> FetchedSeries:
-    """The raw part's steps and then the recorded part's, and each window's events from both parts."""
-    queries = raw.http_queries + recorded.http_queries
-    for failed in (raw, recorded):
-        if failed.error is not None:
-            return replace(failed, query=query, http_queries=queries)
-    before, after = as_bad(raw.series), recorded.series
-    series = {role: np.concatenate([before[role], after[role]]) for role in (TOTAL, BAD)}
+def _total(totals: FetchedTotals, window: timedelta, role: str, bad: bool) -> float:
+    series = as_bad(totals.series) if bad else totals.series
+    return float(series[role][totals.windows.index(window)])
+
+
+def join(
+    query: SeriesQuery,
+    parts: Parts,
+    old: FetchedSeries | None,
+    recorded: FetchedSeries,
+    recent: FetchedSeries,
+) -> FetchedSeries:
+    """The parts' steps in order, and each window's events: the recent part's own total for the windows
+    that fit in it; for a longer one, the recent part's, plus the records' and the old part's."""
+    fetched = [f for f in (old, recorded, recent) if f is not None]
+    queries = sum(f.http_queries for f in fetched)
+    for part in fetched:
+        if part.error is not None:
+            return replace(part, query=query, http_queries=queries)
+    pieces = [as_bad(old.series)] if old is not None else []
+    pieces += [recorded.series, as_bad(recent.series)]
+    series = {role: np.concatenate([piece[role] for piece in pieces]) for role in (TOTAL, BAD)}
     totals = None
-    if query.windows and recorded.totals is not None:
-        covered = query.end - part.boundary
-        rec = recorded.totals
-        old = as_bad(raw.totals.series) if raw.totals is not None else None
+    if query.windows and recent.totals is not None:
+        recent_span = query.end - parts.recent_from
         values = {role: np.full(len(query.windows), np.nan) for role in (TOTAL, BAD)}
         for i, window in enumerate(query.windows):
             for role in (TOTAL, BAD):
-                value = rec.series[role][rec.windows.index(min(window, covered))]
-                if window > covered and old is not None and raw.totals is not None:
-                    earlier = old[role][raw.totals.windows.index(window - covered)]
-                    value = float(_add(np.array([value]), np.array([earlier]))[0])
+                value = _total(recent.totals, min(window, recent_span), role, bad=True)
+                if window > recent_span and recorded.totals is not None:
+                    rest = min(window - recent_span, parts.recent_from - parts.begins)
+                    value = _add(value, _total(recorded.totals, rest, role, bad=False))
+                    older = window - (query.end - parts.begins)
+                    if older > timedelta(0) and old is not None and old.totals is not None:
+                        value = _add(value, _total(old.totals, older, role, bad=True))
                 values[role][i] = value
         totals = FetchedTotals(query.end, query.windows, values)
+    span = f"after {rfc3339(parts.begins)} " if old is not None else ""
     note = (
-        f"events after {rfc3339(part.boundary)} read from the recorded series of `slokit rules`, before "
-        "it from the selectors"
+        f"events {span}up to {rfc3339(parts.recent_from)} read from the recorded series of `slokit rules`, "
+        f"{'before and ' if old is not None else ''}after from the selectors"
     )
+    raw_notes = dict.fromkeys(n for f in (old, recent) if f is not None for n in f.notes)
     return FetchedSeries(
         query,
         series=series,
         http_queries=queries,
         totals=totals,
-        notes=(*raw.notes, note),
+        notes=(*raw_notes, note),
         resolution=query.resolution,
     )
 
@@ -353,12 +401,14 @@ class Reader:
                 return FetchedSeries(query, error=excerpt(REDACT, error, MESSAGE_LIMIT, one_line=False))
             raw = self.source._fetch_one(query)
             return replace(raw, notes=(*raw.notes, f"read from the selectors: {reason}"))
-        how = query if self.mode == "recorded" else split(query, found)
-        if how is None:
+        if self.mode == "recorded":
+            return self.records(query)
+        parts = plan(query, found)
+        if parts is None:
             return self.source._fetch_one(query)
-        if isinstance(how, SeriesQuery):
-            return self.records(how)
-        return join(query, how, self.source._fetch_one(how.raw), self.records(how.recorded))
+        old = self.source._fetch_one(parts.old) if parts.old is not None else None
+        records = self.records(parts.recorded)
+        return join(query, parts, old, records, self.source._fetch_one(parts.recent))
 
     def records(self, query: SeriesQuery) -> FetchedSeries:
         """The objective's steps and window totals from its step records alone."""

@@ -17,12 +17,12 @@ from slokit.sources.prometheus import QueryFailed
 from slokit.sources.prometheus_answer import Points, Series
 from slokit.sources.recorded import (
     RECORDED_NOTE,
+    Parts,
     Reader,
-    Split,
     boundaries,
     coverage_asks,
     join,
-    split,
+    plan,
     step_expressions,
     totals_expression,
 )
@@ -113,88 +113,117 @@ def test_records_cover_the_steps_after_the_first_day_they_fill() -> None:
         boundaries(ask, [counts("api", "a", [days[-1] + 86400], [288])])
 
 
-def test_split_joins_the_selectors_and_the_records_on_a_coarse_step_end() -> None:
+def test_auto_reads_the_selectors_before_the_records_the_records_and_the_selectors_of_the_burn_windows() -> (
+    None
+):
     resolution = Resolution(HOUR, AT - timedelta(days=3))
     windows = (HOUR, timedelta(days=3), timedelta(days=30))
     asked = query(AT - timedelta(days=33) + STEP, windows=windows, resolution=resolution)
     boundary = AT - timedelta(days=5, minutes=25)  # inside an hour: the seam moves to its end
-    part = split(asked, boundary)
-    assert isinstance(part, Split)
+    parts = plan(asked, boundary)
+    assert isinstance(parts, Parts) and parts.old is not None
     seam = AT - timedelta(days=5)
-    assert part.boundary == seam
-    assert (part.raw.start, part.raw.end, part.raw.resolution) == (asked.start, seam, Resolution(HOUR, seam))
-    assert part.raw.windows == (timedelta(days=25),)  # 30 d less the 5 recorded days, ending at the seam
-    assert (part.recorded.start, part.recorded.end) == (seam + STEP, AT)
-    assert part.recorded.resolution == resolution
-    assert part.recorded.windows == (HOUR, timedelta(days=3), timedelta(days=5))
-    # The steps read from each side, counted: every step once.
-    assert part.raw.points + part.recorded.points == asked.points
+    assert (parts.begins, parts.recent_from) == (seam, AT - timedelta(days=3))
+    # Before the records: the selectors, all coarse, for the 25 days of the 30 d window before the seam.
+    old, recorded, recent = parts.old, parts.recorded, parts.recent
+    assert (old.start, old.end, old.resolution) == (asked.start, seam, Resolution(HOUR, seam))
+    assert old.windows == (timedelta(days=25),)
+    # The records: the coarse steps from the seam to the fine steps, and the 2 days of the window there.
+    assert (recorded.start, recorded.end) == (seam + STEP, AT - timedelta(days=3))
+    assert recorded.resolution == resolution
+    assert recorded.windows == (timedelta(days=2),)
+    # The fine steps, the burn windows and the 3 days of the 30 d window in them: the selectors.
+    assert (recent.start, recent.end, recent.resolution) == (AT - timedelta(days=3) + STEP, AT, None)
+    assert recent.windows == (HOUR, timedelta(days=3))
+    # Every step read from one part.
+    assert old.points + recorded.points + recent.points == asked.points
 
 
-def test_split_in_the_fine_region_keeps_the_records_fine() -> None:
-    resolution = Resolution(HOUR, AT - timedelta(days=3))
-    asked = query(AT - timedelta(days=33) + STEP, resolution=resolution)
-    part = split(asked, AT - DAY)
-    assert isinstance(part, Split)
-    assert (part.boundary, part.raw.resolution, part.recorded.resolution) == (AT - DAY, resolution, None)
+def test_at_full_resolution_the_recent_part_is_the_longest_burn_or_alert_window() -> None:
+    windows = (STEP, HOUR, timedelta(days=3), timedelta(days=7), timedelta(days=28))
+    asked = replace(query(AT - timedelta(days=35) + STEP, windows=windows), longest_burn=timedelta(days=7))
+    parts = plan(asked, None)  # records all along: nothing before them
+    assert isinstance(parts, Parts) and parts.old is None
+    assert parts.recent_from == AT - timedelta(days=7)
+    assert (parts.recorded.start, parts.recorded.end) == (asked.start, AT - timedelta(days=7))
+    assert parts.recorded.windows == (timedelta(days=21),)
+    assert parts.recent.windows == (STEP, HOUR, timedelta(days=3), timedelta(days=7))
+    assert parts.recorded.points + parts.recent.points == asked.points
+    # Without the planner's longest window: the default 3 days; the seam on a step end.
+    unplanned = query(AT - timedelta(days=31) + STEP, end=AT - timedelta(minutes=5), windows=windows)
+    other = plan(unplanned, None)
+    assert other is not None and other.recent_from == AT - timedelta(days=3, minutes=5)
+    assert other.recent.windows == (STEP, HOUR, timedelta(days=3))
 
 
 @pytest.mark.parametrize(
-    ("boundary", "read"),
-    [(None, "records"), (AT - timedelta(days=40), "records"), (AT, "selectors"), (AT + DAY, "selectors")],
+    "boundary",
+    [AT - timedelta(days=2, hours=12), AT - timedelta(days=3) + STEP, AT, AT + DAY],
+    ids=["in the fine steps", "a step into them", "at the end", "after it"],
 )
-def test_records_covering_everything_or_nothing_need_no_seam(boundary: datetime | None, read: str) -> None:
-    asked = query(AT - timedelta(days=33))
-    assert split(asked, boundary) is (asked if read == "records" else None)
+def test_records_beginning_in_the_recent_part_are_not_read(boundary: datetime) -> None:
+    resolution = Resolution(HOUR, AT - timedelta(days=3))
+    asked = query(AT - timedelta(days=33) + STEP, resolution=resolution)
+    assert plan(asked, boundary) is None
 
 
 def test_join_counts_each_step_once_and_adds_the_window_parts() -> None:
-    asked = query(AT - 5 * STEP, windows=(2 * STEP, 4 * STEP))
-    part = split(asked, AT - 3 * STEP)
-    assert isinstance(part, Split)
-    assert part.raw.windows == (STEP,) and part.recorded.windows == (2 * STEP, 3 * STEP)
+    asked = replace(query(AT - 7 * STEP, windows=(STEP, 2 * STEP, 6 * STEP)), longest_burn=2 * STEP)
+    parts = plan(asked, AT - 5 * STEP)
+    assert isinstance(parts, Parts) and parts.old is not None
+    assert parts.old.windows == (STEP,)
+    assert parts.recorded.windows == (3 * STEP,)
+    assert parts.recent.windows == (STEP, 2 * STEP)
     nan = np.nan
-    raw = FetchedSeries(
-        part.raw,
+    old = FetchedSeries(
+        parts.old,
         series={GOOD: np.array([9.0, nan, 4.0]), TOTAL: np.array([10.0, 5.0, nan])},
         http_queries=3,
-        totals=FetchedTotals(part.raw.end, (STEP,), {GOOD: np.array([nan]), TOTAL: np.array([5.0])}),
+        totals=FetchedTotals(parts.old.end, (STEP,), {GOOD: np.array([nan]), TOTAL: np.array([5.0])}),
         notes=("a note of the selectors",),
     )
     recorded = FetchedSeries(
-        part.recorded,
+        parts.recorded,
         series={BAD: np.array([1.0, 0.0, 2.0]), TOTAL: np.array([10.0, 20.0, 30.0])},
         http_queries=3,
         totals=FetchedTotals(
-            part.recorded.end,
-            (2 * STEP, 3 * STEP),
-            {BAD: np.array([2.0, 3.0]), TOTAL: np.array([50.0, 60.0])},
+            parts.recorded.end, (3 * STEP,), {BAD: np.array([3.0]), TOTAL: np.array([60.0])}
         ),
         notes=(RECORDED_NOTE,),
     )
-    joined = join(asked, part, raw, recorded)
+    recent = FetchedSeries(
+        parts.recent,
+        series={GOOD: np.array([7.0, 8.0]), TOTAL: np.array([7.5, 10.0])},
+        http_queries=3,
+        totals=FetchedTotals(
+            AT, (STEP, 2 * STEP), {GOOD: np.array([8.0, 15.0]), TOTAL: np.array([10.0, 17.5])}
+        ),
+        notes=("a note of the selectors",),
+    )
+    joined = join(asked, parts, old, recorded, recent)
     # Good absent where the total has data: no good events, all bad (as the report counts them).
-    np.testing.assert_array_equal(joined.series[TOTAL], [10, 5, nan, 10, 20, 30])
-    np.testing.assert_array_equal(joined.series[BAD], [1, 5, nan, 1, 0, 2])
+    np.testing.assert_array_equal(joined.series[TOTAL], [10, 5, nan, 10, 20, 30, 7.5, 10])
+    np.testing.assert_array_equal(joined.series[BAD], [1, 5, nan, 1, 0, 2, 0.5, 2])
     assert joined.totals is not None
-    assert joined.totals.windows == (2 * STEP, 4 * STEP)
-    np.testing.assert_array_equal(joined.totals.series[TOTAL], [50, 65])
-    np.testing.assert_array_equal(joined.totals.series[BAD], [2, 8])
-    assert joined.http_queries == 6
+    assert joined.totals.windows == (STEP, 2 * STEP, 6 * STEP)
+    # The burn windows are the selectors' own totals; the long one adds the three parts.
+    np.testing.assert_array_equal(joined.totals.series[TOTAL], [10, 17.5, 17.5 + 60 + 5])
+    np.testing.assert_array_equal(joined.totals.series[BAD], [2, 2.5, 2.5 + 3 + 5])
+    assert joined.http_queries == 9
     assert joined.notes == (
         "a note of the selectors",
-        "events after 2026-10-31T23:45:00Z read from the recorded series of `slokit rules`, before it from "
-        "the selectors",
+        "events after 2026-10-31T23:35:00Z up to 2026-10-31T23:50:00Z read from the recorded series of "
+        "`slokit rules`, before and after from the selectors",
     )
 
 
 def test_join_of_a_failed_part_is_that_failure() -> None:
-    asked = query(AT - 5 * STEP)
-    part = split(asked, AT - 3 * STEP)
-    assert isinstance(part, Split)
-    raw = FetchedSeries(part.raw, series={GOOD: np.zeros(3), TOTAL: np.zeros(3)}, http_queries=2)
-    failed = FetchedSeries(part.recorded, error="shop.eu/availability: timed out", http_queries=1)
-    joined = join(asked, part, raw, failed)
+    asked = replace(query(AT - 5 * STEP), longest_burn=STEP)
+    parts = plan(asked, None)
+    assert isinstance(parts, Parts) and parts.old is None
+    recorded = FetchedSeries(parts.recorded, series={BAD: np.zeros(5), TOTAL: np.zeros(5)}, http_queries=2)
+    failed = FetchedSeries(parts.recent, error="shop.eu/availability: timed out", http_queries=1)
+    joined = join(asked, parts, None, recorded, failed)
     assert (joined.query, joined.error, joined.http_queries) == (asked, "shop.eu/availability: timed out", 3)
 
 
