@@ -1,16 +1,18 @@
 """An answer's JSON parsed, with the value pairs of a range answer read straight into arrays.
 
 ``json.loads`` makes a list, an int and a str for each point of ``"values": [[t, "v"], ...]``: 9,504
-points (33 days at 5 minutes) cost 4.5 ms of parsing and checking, and with slokit's 100,000 objects
-alive each list counts towards a garbage collection that walks them all: 19 ms an answer. So the value
+points (33 days at 5 minutes) cost 4.5 ms of parsing and checking, and with a report's 110,000 objects
+alive each list counts towards a garbage collection that walks them all: 16-19 ms an answer. So the value
 pairs of each series are cut out of the body before ``json.loads`` reads the rest (the envelope, the
-labels) and read as one flat array of numbers: 1 ms, no container per point.
+labels) and read as one flat array of numbers: 3 ms, no container per point (``benchmarks/README.md``,
+Client).
 
-Only the canonical form is read that way, the one Prometheus, Thanos, Mimir and VictoriaMetrics write:
-``[[1790640300,"2599"],[1790640600,"NaN"],...]``, no spaces, times plain decimals, values numbers
-``float()`` reads. Anything else (a space, an escape, a true, "1_000", a pair of three) is left to
-``json.loads`` and the checks of :mod:`slokit.sources.prometheus_answer`, which name what was sent: this
-path never decides that an answer is wrong, so its messages are the same whichever path read it.
+Only the canonical form is read that way, the one Prometheus and VictoriaMetrics write (Thanos and Mimir
+share Prometheus's writer): ``[[1790640300,"2599"],[1790640600,"NaN"],...]``, no spaces, times bare
+numbers, values JSON numbers in quotes. Anything else (a space, an escape, a true, "1_000", a pair of
+three) is left to ``json.loads`` and the checks of :mod:`slokit.sources.prometheus_answer`, which name
+what was sent: this path never decides that an answer is wrong, so its messages are the same whichever
+path read it.
 
 Each cut is replaced by a string holding a random token before the rest is parsed, and must be found
 again as the ``values`` of the series it was cut from, in order: a cut that was not that (a key ending in
