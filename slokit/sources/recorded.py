@@ -406,9 +406,19 @@ class Reader:
         parts = plan(query, found)
         if parts is None:
             return self.source._fetch_one(query)
-        old = self.source._fetch_one(parts.old) if parts.old is not None else None
-        records = self.records(parts.recorded)
-        return join(query, parts, old, records, self.source._fetch_one(parts.recent))
+        # Part by part, stopping at the first that fails, as an objective stops at its first failed request.
+        done: list[FetchedSeries] = []
+        for part, read in (
+            (parts.old, self.source._fetch_one),
+            (parts.recorded, self.records),
+            (parts.recent, self.source._fetch_one),
+        ):
+            if part is not None:
+                done.append(read(part))
+                if done[-1].error is not None:
+                    return replace(done[-1], query=query, http_queries=sum(f.http_queries for f in done))
+        old = done[0] if parts.old is not None else None
+        return join(query, parts, old, done[-2], done[-1])
 
     def records(self, query: SeriesQuery) -> FetchedSeries:
         """The objective's steps and window totals from its step records alone."""

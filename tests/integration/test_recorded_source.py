@@ -364,3 +364,47 @@ def test_auto_reads_the_burn_windows_from_the_selectors_whatever_the_groups_offs
     assert total is not None and good is not None
     assert recorded[checkout]["burn_rates"]["5m"] == pytest.approx((1 - good / total) / 0.001, abs=1e-9)
     assert not _close(raw[checkout]["burn_rates"]["5m"], recorded[checkout]["burn_rates"]["5m"], rel=0.5)
+
+
+def _records_begin_inside(key: str) -> bool:
+    return "-recent/" in key or key.startswith("newsvc")
+
+
+@pytest.mark.parametrize("adaptive", [False, True], ids=["full", "adaptive"])
+def test_http_queries_per_objective_under_auto_with_records(
+    recorded_server: tuple[str, Path], adaptive: bool
+) -> None:
+    """Per part, what the selectors or the records cost alone (README, Limits): records covering the
+    lookback are 3 queries (a range per role, the window totals) and the selectors of the burn windows 3
+    more (4 for latency: the ``le`` look-up); records that begin inside the lookback add the selectors
+    before them, 3 more (4 for latency). The same at either resolution: the records' part and the part
+    before it lie in the coarse region, the burn windows in the fine one."""
+    url, root = recorded_server
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    plans = pipeline.plan(load([root / "offset", root / "recent"]), at, adaptive=adaptive)
+    source = PrometheusSource(load_prometheus_settings(url=url, source="auto", env={}))
+    try:
+        fetched = source.fetch([p.query for p in plans])
+    finally:
+        source.close()
+    counts: dict[str, int] = {}
+    for f in fetched:
+        assert f.error is None, f.error
+        if f.query.sli.timeslices is None and any("recorded series" in n for n in f.notes):
+            counts[f.query.key] = f.http_queries
+            # Records that begin inside the lookback: "recent", and newsvc, whose data begins there.
+            before = any("before and after from the selectors" in n for n in f.notes)
+            assert before == _records_begin_inside(f.query.key), f.notes
+    latency = {p.query.key for p in plans if p.query.sli.latency is not None}
+    assert len(counts) >= 18 and latency & counts.keys()
+    for key, count in counts.items():
+        selectors = 4 if key in latency else 3
+        raw_parts = 2 if _records_begin_inside(key) else 1
+        expected = 3 + raw_parts * selectors
+        if key.startswith("newsvc-offset"):
+            # Its data begins inside the lookback, on the first day of its (offset) records, read from the
+            # selectors: a role empty there is looked up in the series index (a few requests more).
+            assert expected < count <= expected + 4, key
+        else:
+            assert count == expected, key
+    assert source.http_queries == sum(f.http_queries for f in fetched) + 1  # the look-up of the records

@@ -281,3 +281,33 @@ def test_an_objective_recorded_twice_reads_its_selectors_under_auto_and_fails_un
     )
     failed = Reader(source, "recorded", [asked]).fetch(asked)
     assert failed.error == f"shop.eu/availability: {why} (source: recorded)"
+
+
+class _RecordsTimeOut(_Unreachable):
+    """Records all along the lookback, whose ranges time out; the selectors' fetches are counted."""
+
+    def __init__(self) -> None:
+        self.raw: list[SeriesQuery] = []
+
+    def _call(self, counter: list[int], request: Any) -> list[Series]:
+        counter[0] += 1
+        ask = request.args[1:3]
+        days = np.arange(ask[0].timestamp(), ask[1].timestamp() + 1, 86400)
+        return [Series({"service": "shop.eu", "objective": "availability"}, Points(days, days * 0 + 288))]
+
+    def _steps(self, query: SeriesQuery, *args: object) -> None:
+        raise QueryFailed("Prometheus at http://prometheus:9090 timed out after 30 s")
+
+    def _fetch_one(self, query: SeriesQuery) -> FetchedSeries:
+        self.raw.append(query)
+        return super()._fetch_one(query)
+
+
+def test_auto_stops_at_the_first_part_that_fails() -> None:
+    asked = query(AT - timedelta(days=33), windows=(HOUR, timedelta(days=30)))
+    source = _RecordsTimeOut()
+    reader: Any = source
+    failed = Reader(reader, "auto", [asked]).fetch(asked)
+    assert failed.error == "shop.eu/availability: Prometheus at http://prometheus:9090 timed out after 30 s"
+    assert failed.query == asked
+    assert source.raw == []  # the selectors of the burn windows not asked after the records failed
