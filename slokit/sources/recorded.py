@@ -415,8 +415,15 @@ class Reader:
         ):
             if part is not None:
                 done.append(read(part))
-                if done[-1].error is not None:
-                    return replace(done[-1], query=query, http_queries=sum(f.http_queries for f in done))
+                if done[-1].error is None:
+                    continue
+                asked = sum(f.http_queries for f in done)
+                if done[-1].error_kind == "definition" and part is not parts.recorded:
+                    # A selector matching no series in this part (a job silent for the last days) may
+                    # match some in the lookback: the selectors alone say so, as under raw.
+                    whole = self.source._fetch_one(query)
+                    return replace(whole, http_queries=whole.http_queries + asked)
+                return replace(done[-1], query=query, http_queries=asked)
         old = done[0] if parts.old is not None else None
         return join(query, parts, old, done[-2], done[-1])
 

@@ -311,3 +311,33 @@ def test_auto_stops_at_the_first_part_that_fails() -> None:
     assert failed.error == "shop.eu/availability: Prometheus at http://prometheus:9090 timed out after 30 s"
     assert failed.query == asked
     assert source.raw == []  # the selectors of the burn windows not asked after the records failed
+
+
+class _SilentLately(_RecordsTimeOut):
+    """Records all along; the selectors match no series over the burn windows (a job silent for the last
+    days), but do over the whole lookback."""
+
+    def _steps(self, query: SeriesQuery, role: str, expr: str, coarse: object, counter: list[int]) -> Any:
+        counter[0] += 1
+        return np.zeros(query.points)
+
+    def _totals(self, query: SeriesQuery, roles: Any, le: object, counter: list[int], expr: str) -> Any:
+        counter[0] += 1
+        return FetchedTotals(query.end, query.windows, {r: np.zeros(len(query.windows)) for r in roles})
+
+    def _fetch_one(self, query: SeriesQuery) -> FetchedSeries:
+        self.raw.append(query)
+        if query.start > AT - timedelta(days=4):
+            error = "shop.eu/availability: total selector x matches no series in the last 3d5m"
+            return FetchedSeries(query, error=error, http_queries=2, error_kind="definition")
+        return FetchedSeries(query, http_queries=3, notes=("read from the selectors",))
+
+
+def test_a_selector_silent_over_the_burn_windows_is_judged_over_the_whole_lookback_as_under_raw() -> None:
+    asked = query(AT - timedelta(days=33), windows=(HOUR, timedelta(days=30)))
+    source = _SilentLately()
+    reader: Any = source
+    fetched = Reader(reader, "auto", [asked]).fetch(asked)
+    assert (fetched.error, fetched.notes) == (None, ("read from the selectors",))
+    assert [q.start for q in source.raw] == [AT - timedelta(days=3) + STEP, asked.start]
+    assert fetched.http_queries == 3 + 2 + 3  # the records, the burn windows' selectors, all the selectors
