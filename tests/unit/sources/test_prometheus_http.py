@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from slokit.settings import PrometheusSettings
-from slokit.sources.prometheus_http import PrometheusApi
+from slokit.sources.prometheus_http import PrometheusApi, _Watchdog
 
 ANSWER = {"status": "success", "data": {"resultType": "vector", "result": []}}
 
@@ -130,3 +132,37 @@ def test_the_parameters_arrive_as_sent_by_get_and_by_post(httpserver: HTTPServer
     prepared = requests.models.PreparedRequest()
     prepared.prepare_url(base(httpserver) + "/prom/api/v1/series", values)
     assert received[0][0] == prepared.path_url
+
+
+def test_the_watchdog_is_woken_only_for_a_deadline_before_all_it_holds() -> None:
+    # Woken on every call, the watchdog thread took a thread switch and a turn of the GIL per request.
+    watchdog = _Watchdog()
+    woken: list[int] = []
+    notify = watchdog._cond.notify
+
+    def counted(n: int = 1) -> None:
+        woken.append(n)
+        notify(n)
+
+    watchdog._cond.notify = counted  # type: ignore[method-assign]
+    sockets = [socket.socket() for _ in range(4)]
+    try:
+        now = time.monotonic()
+        tokens = [watchdog.watch(s, now + 60 + i) for i, s in enumerate(sockets[:3])]  # later and later
+        assert len(woken) == 1  # the first: the thread had nothing to wait for
+        tokens.append(watchdog.watch(sockets[3], now + 0.05))  # earlier than all: the thread must know
+        assert len(woken) == 2
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with watchdog._cond:
+                if tokens[3] not in watchdog._sockets:
+                    break
+            time.sleep(0.01)
+        with watchdog._cond:
+            assert tokens[3] not in watchdog._sockets  # shut at its deadline
+            assert all(t in watchdog._sockets for t in tokens[:3])
+    finally:
+        for token in tokens:
+            watchdog.release(token)
+        for s in sockets:
+            s.close()
