@@ -54,10 +54,6 @@ PARTIAL = {
     "fresh": (timedelta(days=2, hours=12), "2026-10-30T00:00:00Z"),
 }
 EVENTS_TOLERANCE = 0.01  # relative
-# With records 97 s past the ticks, the records' part of the budget's window is the events of the group's
-# evaluations in it: it begins and ends 203 s early. Where ten requests an hour come (admin), the two
-# 203 s spans hold about one request: 1.5 of admin's 23 bad events on Prometheus.
-SEAM_EVENTS = 2.0
 
 
 def _definitions(root: Path) -> Path:
@@ -175,11 +171,8 @@ def _report(
     return code, {f"{o['service']}/{o['objective']}": o for o in json.loads(out.read_text())["objectives"]}
 
 
-def _disagreements(
-    raw: dict[str, Any], other: dict[str, Any], events: float = 0.0
-) -> list[tuple[str, object, object]]:
-    """The figures of ``other`` that differ from ``raw`` beyond the rules' tolerances (or by more than
-    ``events`` events of the window, for the counts and the budget)."""
+def _disagreements(raw: dict[str, Any], other: dict[str, Any]) -> list[tuple[str, object, object]]:
+    """The figures of ``other`` that differ from ``raw`` beyond the rules' tolerances."""
     found: list[tuple[str, object, object]] = []
     for window, burn in raw["burn_rates"].items():
         if not _close(burn, other["burn_rates"][window], rel=BURN_TOLERANCE):
@@ -188,12 +181,10 @@ def _disagreements(
     # ratios as they are: the counts must agree too. The records lose the events of a scrape gap's first
     # sample (docs/rules.md, Accuracy): 0.16 % of checkout's 30-day events here.
     for count in ("total_events", "bad_events"):
-        if not _close(raw[count], other[count], rel=EVENTS_TOLERANCE, abs_=events):
+        if not _close(raw[count], other[count], rel=EVENTS_TOLERANCE):
             found.append((count, raw[count], other[count]))
     left, theirs = raw["error_budget"]["remaining"], other["error_budget"]["remaining"]
-    allowed = raw["error_budget"]["allowed_bad_events"]
-    slack = events / allowed if events and allowed else 0.0
-    if not _close(left, theirs, abs_=max(REMAINING_TOLERANCE, slack)):
+    if not _close(left, theirs, abs_=REMAINING_TOLERANCE):
         found.append(("remaining", left, theirs))
     return found
 
@@ -326,13 +317,26 @@ def test_each_step_reads_one_record_whatever_the_groups_offset(
     assert checked >= 10
 
 
+def _admins_records_and_selectors(url: str, role: str) -> tuple[float, float]:
+    """Admin's ``role`` events over the records' part of its 30-day window under ``auto`` (the group's
+    evaluations in ``(AT - 30d, AT - 3d]``), from its offset records and from its selectors, by the server."""
+    records = f'slokit:sli_events_{role}:increase5m{{service="admin-offset",objective="availability"}}'
+    summed = _instant(url, f"sum_over_time({records}[27d])", AT_TS - 3 * 86400)
+    total = 'sum(increase(http_requests_total{job="admin"}[27d]))'
+    good = 'sum(increase(http_requests_total{job="admin",code!~"5.."}[27d]))'
+    raw = _instant(url, total if role == "total" else f"{total} - {good}", AT_TS - 3 * 86400)
+    assert summed is not None and raw is not None
+    return summed, raw
+
+
 def test_auto_reads_the_burn_windows_from_the_selectors_whatever_the_groups_offset(
-    recorded_server: tuple[str, Path], tmp_path: Path
+    recorded_server: tuple[str, Path], tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """Records 97 s past the step grid, over the whole lookback. ``auto`` reads the burn windows' steps and
     totals from the selectors: every burn rate and alert is the raw path's, the window figures agree
-    within the rules' tolerances. ``recorded`` reads them from the records, whose windows end at the
-    group's last evaluation: its 5m burn rate is the 5 minutes before AT - 203 s."""
+    within the rules' tolerances, but for what the records themselves miss (admin on Prometheus, below).
+    ``recorded`` reads them from the records, whose windows end at the group's last evaluation: its 5m
+    burn rate is the 5 minutes before AT - 203 s."""
     url, root = recorded_server
     _, raw = _report(url, [root / "offset"], "raw", tmp_path / "raw.json")
     _, auto = _report(url, [root / "offset"], "auto", tmp_path / "auto.json")
@@ -351,11 +355,33 @@ def test_auto_reads_the_burn_windows_from_the_selectors_whatever_the_groups_offs
                     _close(ours[name], value, rel=1e-12) if isinstance(value, float) else ours[name] == value
                 )
                 assert same, (key, theirs, ours)
-        assert _disagreements(figures, auto[key], events=SEAM_EVENTS) == [], key
+        if key != "admin-offset/availability" or request.node.callspec.params["recorded_server"] != (
+            "prometheus"
+        ):
+            assert _disagreements(figures, auto[key]) == [], key
         if figures["sli_kind"] != "timeslices":
             events += 1
             read_records += any("recorded series" in note for note in auto[key]["notes"])
     assert read_records == events - 1 >= 9  # all but the month in UTC, whose lookback is the burn windows'
+    # Admin's 30-day window under auto is its records' part (the group's evaluations in (AT - 30d, AT - 3d])
+    # and its selectors' last 3 days, so auto differs from raw by what those records hold against the
+    # selectors over (AT - 30d, AT - 3d], no more. On Prometheus that is 1.5 of 23 bad events, and not
+    # from the 203 s by which the records' part runs early (no bad event in either 203 s): its increase()
+    # over a 5m record 97 s past the ticks sees 5 of the 1-minute samples (240 s, extrapolated to 300 s),
+    # so a bad request between them counts 1.25 and one in the minute across two evaluations 0. Unbiased,
+    # but not on ten requests an hour; no seam moved onto the records' times changes it (docs/rules.md).
+    # VictoriaMetrics's increase() starts from the sample before the range: its records tile, and admin
+    # agrees strictly there (above).
+    admin = "admin-offset/availability"
+    for role in ("total", "bad"):
+        records, selectors = _admins_records_and_selectors(url, role)
+        difference = auto[admin][f"{role}_events"] - raw[admin][f"{role}_events"]
+        assert difference == pytest.approx(records - selectors, abs=1e-6), role
+    if request.node.callspec.params["recorded_server"] == "prometheus":
+        assert _admins_records_and_selectors(url, "bad") == pytest.approx((22.5, 21.0))
+        for edge in (AT_TS - 30 * 86400, AT_TS - 3 * 86400):
+            bad = _instant(url, 'sum(increase(http_requests_total{job="admin",code=~"5.."}[203s]))', edge)
+            assert bad == 0.0
     # The lag of source: recorded, measured on the selectors over the 5 minutes before the last record.
     checkout = "checkout-offset/availability"
     last = AT_TS - 300 + OFFSET
