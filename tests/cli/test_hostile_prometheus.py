@@ -156,8 +156,8 @@ def test_a_matrix_for_the_window_totals_fails_only_its_objective(
     healthy_totals = window_totals(steps)
 
     def totals(request: Request) -> Response:
-        if "faulty" in request.args["query"]:
-            at = float(request.args["time"])
+        if "faulty" in request.values["query"]:
+            at = float(request.values["time"])
             return success({"resultType": "matrix", "result": [{"metric": {}, "values": [[at, "1"]]}]})
         return healthy_totals(request)
 
