@@ -24,6 +24,7 @@ then follows the real length of the month, as it does for tiers written in the d
 
 from __future__ import annotations
 
+import functools
 import itertools
 from datetime import timedelta
 from fractions import Fraction
@@ -46,8 +47,12 @@ def nominal_length(window: Window) -> timedelta:
     return window
 
 
+@functools.lru_cache(maxsize=256)
 def default_alert_tiers(window: Window, step: timedelta) -> tuple[AlertTier, ...]:
-    """The workbook's tiers scaled to ``window`` on a grid of ``step`` (see the module docstring)."""
+    """The workbook's tiers scaled to ``window`` on a grid of ``step`` (see the module docstring).
+
+    Cached: a fleet has a few (window, step) pairs, and the exact scaling in fractions cost 0.15 ms per
+    objective, 90 % of planning a report (the tiers are frozen, so sharing them is safe)."""
     length = nominal_length(window)
     if length <= timedelta(0) or step <= timedelta(0):
         return DEFAULT_ALERT_TIERS  # not evaluable anyway: the engine reports the input as an error

@@ -128,3 +128,34 @@ def test_a_tier_longer_than_the_window_is_reported_beside_schema_errors(tmp_path
         f"{path}:16: alerting.ticket[0].long: 3d is longer than the service's window (1h): a tier must fit "
         "in the window it watches (leave out alerting.ticket for tiers scaled to each window)",
     ]
+
+
+def test_default_tiers_are_scaled_once_per_window_and_step_and_each_objective_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    """Planning caches the scaled tiers (the exact scaling was 90 % of planning 200 objectives): five
+    objectives on three (window, step) pairs scale three times, and each still gets its own window's
+    tiers, as the uncached scaling gives them."""
+    from slokit.engine import default_alert_tiers
+
+    text = (
+        HEAD
+        + "window: 28d\nobjectives:\n"
+        + objective("a")
+        + objective("b", "1h")
+        + objective("c")
+        + objective("d", "1h")
+        + objective("e", "7d")
+    )
+    path = write(tmp_path, text)
+    default_alert_tiers.cache_clear()
+    plans = {p.objective.name: p for p in pipeline.plan(load([path]), AT)}
+    info = default_alert_tiers.cache_info()
+    assert (info.misses, info.hits) == (3, 2)
+    for p in plans.values():
+        assert p.tiers == default_alert_tiers.__wrapped__(p.window, p.query.step), p.objective.name
+    assert [plans[name].query.step for name in "abcde"] == [5 * M, M, 5 * M, M, 5 * M]
+    assert plans["a"].tiers == plans["c"].tiers
+    assert plans["b"].tiers == plans["d"].tiers
+    assert len({plans["a"].tiers, plans["b"].tiers, plans["e"].tiers}) == 3
+    assert plans["a"].tiers[0].long == H and plans["b"].tiers[0].long == 2 * M
