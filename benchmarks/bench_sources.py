@@ -68,7 +68,11 @@ def _largest(a: Figures, b: Figures, i: int) -> float:
 
 def _largest_difference(a: Figures, b: Figures) -> str:
     sli, budget = _largest(a, b, 0), _largest(a, b, 1)
-    return f"largest SLI difference {sli:.3g}, largest budget-remaining difference {budget:.3g}"
+    both = sum(1 for k, x in a.items() if x[0] is not None and b.get(k, (None, None))[0] is not None)
+    return (
+        f"{both} objectives with an SLI from both: largest SLI difference {sli:.3g}, "
+        f"largest budget-remaining difference {budget:.3g}"
+    )
 
 
 def _check_read_records(stdout: str) -> None:
