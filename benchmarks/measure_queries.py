@@ -15,7 +15,8 @@ read whole and not parsed (a bare ``requests`` session per thread, ``Accept-Enco
 * ``1h x 31d``: ``sum(increase(sel[1h]))`` at a 1 h step over the 31 days, one per selector (the floor:
   every sample read once);
 * ``5m x 3d``: ``sum(increase(sel[5m]))`` at a 5 m step over the last 3 days, one per selector;
-* ``5m x 31d``: today's range, the planned start/end at 5 m, one per selector.
+* ``5m x 31d``: the full resolution's range (``--resolution full``, the only one before issue 13), the
+  planned start and end at 5 m, one per selector.
 
 Figures: wall, Prometheus's CPU (user + system from ``/proc/PID/stat``), this client's CPU, bytes returned,
 and the samples Prometheus read (``stats``' ``totalQueryableSamples``, summed).
@@ -170,7 +171,7 @@ def build_requests(definitions_dir: Path) -> tuple[dict[str, list[Request]], dic
     end = END_TS
     sets["1h x 31d (floor)"] = _ranges(selectors, "1h", end - fleet.DAYS * 86400 + 3600, end, 3600)
     sets["5m x 3d"] = _ranges(selectors, "5m", end - 3 * 86400 + 300, end, 300)
-    sets["5m x 31d (today's ranges)"] = ranges_31d_5m
+    sets["5m x 31d (full resolution)"] = ranges_31d_5m
     return sets, info
 
 
