@@ -42,6 +42,7 @@ from slokit.sources import prometheus_answer as answer
 from slokit.sources.base import GOOD, VALUE, FetchedSeries, FetchedTotals, FloatArray, SeriesQuery
 from slokit.sources.prometheus_http import CallFailed, PrometheusApi
 from slokit.sources.prometheus_index import RangeLookup
+from slokit.sources.shared import SharedFetches
 
 MAX_POINTS = 11_000  # Prometheus refuses range queries returning more points per series
 # Past this many characters of PromQL the query goes in a POST form body: URLs of several kB are cut by
@@ -81,6 +82,7 @@ class PrometheusSource:
         self.session = self.api.session
         self.http_queries = 0
         self.server_seconds = 0.0
+        self._shared: SharedFetches | None = None  # one per fetch: a run's identical queries
 
     @property
     def warnings(self) -> list[str]:
@@ -93,6 +95,7 @@ class PrometheusSource:
     def fetch(
         self, queries: Sequence[SeriesQuery], on_done: Callable[[FetchedSeries], None] | None = None
     ) -> list[FetchedSeries]:
+        self._shared = SharedFetches(self._fetch_raw)
         # The setting source: slokit's recorded series where the rules are deployed (slokit.sources.recorded).
         reader = (
             recorded.Reader(self, self.settings.source, queries) if self.settings.source != "raw" else None
@@ -109,6 +112,11 @@ class PrometheusSource:
             return list(pool.map(one, queries))
 
     def _fetch_one(self, query: SeriesQuery) -> FetchedSeries:
+        """The objective's series from its selectors; a query another objective of the run sent the same
+        way is answered once (:mod:`slokit.sources.shared`)."""
+        return self._fetch_raw(query) if self._shared is None else self._shared(query)
+
+    def _fetch_raw(self, query: SeriesQuery) -> FetchedSeries:
         counter = [0]
         try:
             le = self._resolve_le(query, counter) if query.sli.latency is not None else None
