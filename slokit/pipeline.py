@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from slokit import engine
-from slokit.engine.windows import LONGEST_BURN_WINDOW
+from slokit.engine.windows import longest_burn_window
 from slokit.report.model import ObjectiveReport, Report, Selection
 from slokit.sources import resolution as resolutions
 from slokit.sources.base import BAD, GOOD, TOTAL, VALUE, FetchedSeries, FloatArray, SeriesQuery, Source
@@ -101,7 +101,7 @@ def plan(
             steps = -(-engine.lookback(window, end, tiers) // step)  # ceiling division
             start = end - (steps - 1) * step
             resolution = None
-            longest = max([LONGEST_BURN_WINDOW, *(tier.long for tier in tiers)])
+            longest = longest_burn_window(tiers)
             if adaptive and objective.sli.timeslices is None:
                 length = engine.window_length(window, at)
                 start, resolution = resolutions.adaptive(length, step, start, end, longest)

@@ -79,6 +79,11 @@ def window_bounds(window: Window, at: datetime) -> tuple[datetime, datetime]:
     return at - window, at
 
 
+def longest_burn_window(alert_tiers: Iterable[AlertTier] = ()) -> timedelta:
+    """The longest burn window (3d) or alert tier long window: how far back the burn figures read."""
+    return max([LONGEST_BURN_WINDOW, *(tier.long for tier in alert_tiers)])
+
+
 def lookback(window: Window, at: datetime, alert_tiers: Iterable[AlertTier] = ()) -> timedelta:
     """How far before ``at`` the source must fetch events.
 
@@ -86,5 +91,4 @@ def lookback(window: Window, at: datetime, alert_tiers: Iterable[AlertTier] = ()
     so burn rates at ``at`` and the chart's burn-rate series at the window start have full history.
     """
     start, end = window_bounds(window, at)
-    longest = max([LONGEST_BURN_WINDOW, *(tier.long for tier in alert_tiers)])
-    return (end - start) + longest
+    return (end - start) + longest_burn_window(alert_tiers)
