@@ -178,9 +178,10 @@ class Duplicated:
 
 
 def boundaries(ask: CoverageAsk, answer: Iterable[Series]) -> dict[str, datetime | Duplicated | None]:
-    """Per objective with records: the end of the last step its records do not cover (None: they cover
-    every bucket asked), or :class:`Duplicated`. ``answer`` holds one series of record counts per bucket
-    end and recorded series; an answer off the buckets' grid raises :class:`slokit.sources.grid.OffGrid`."""
+    """Per objective with records: the end of the last bucket before the burn windows its records do not
+    fill (None: they fill every one), or :class:`Duplicated`. ``answer`` holds one series of record counts
+    per bucket end and recorded series; an answer off the buckets' grid raises
+    :class:`slokit.sources.grid.OffGrid`."""
     found: dict[str, datetime | Duplicated | None] = {}
     series_of: dict[str, list[dict[str, str]]] = {}
     buckets = (ask.last - ask.first) // ask.bucket + 1
@@ -200,18 +201,15 @@ def boundaries(ask: CoverageAsk, answer: Iterable[Series]) -> dict[str, datetime
             what="query for the recorded series",
             step=step,
         )
-        with_records = np.flatnonzero(counts > 0)
-        if not with_records.size:
+        if not (counts > 0).any():
             continue
         series_of.setdefault(key, []).append({str(k): str(v) for k, v in series.metric.items()})
-        first = int(with_records[0])
-        end = ask.first + first * ask.bucket
-        if counts[first] < ask.full:  # the records begin (or have a hole) inside this bucket: read it raw
-            found[key] = end
-        elif first == 0:
-            found[key] = None
-        else:
-            found[key] = end - ask.bucket
+        # Records are read only after the last bucket they do not fill, up to the burn windows (read from
+        # the selectors anyway): records that began late, stopped (rules removed, a ruler down) or have a
+        # hole would otherwise leave events out of the window's total that the selectors hold.
+        before_burns = int((ask.last - LONGEST_BURN_WINDOW - ask.first) // ask.bucket) + 1
+        holes = np.flatnonzero(~(counts[: max(before_burns, 0)] >= ask.full))
+        found[key] = ask.first + int(holes[-1]) * ask.bucket if holes.size else None
     for key, labels in series_of.items():
         if len(labels) > 1:
             found[key] = Duplicated(tuple(labels))
@@ -400,7 +398,8 @@ class Reader:
             return self.source._fetch_one(query)
         found = self.found[query.key]
         if isinstance(found, Duplicated):
-            reason = found.reason(query.key, query.step)
+            # The other labels are the server's words: redacted like any text a server sends back.
+            reason = excerpt(REDACT, found.reason(query.key, query.step), MESSAGE_LIMIT)
             if self.mode == "recorded":
                 error = f"{query.key}: {reason} (source: recorded)"
                 return FetchedSeries(query, error=excerpt(REDACT, error, MESSAGE_LIMIT, one_line=False))

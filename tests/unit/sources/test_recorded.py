@@ -106,6 +106,19 @@ def test_records_cover_the_steps_after_the_first_day_they_fill() -> None:
         "api/a": five_days_ago,  # that day is read from the selectors
         "api/b": five_days_ago - DAY,
     }
+    # Records that stopped (rules removed ten days ago) or have a day-long hole are read only after the
+    # last day before the burn windows they do not fill: the selectors hold the events the records lack.
+    stopped = [288] * 24 + [0] * 10
+    holed = [288] * 20 + [150] + [288] * 13
+    gaps = replace(ask, keys=frozenset({"api/stopped", "api/holed"}))
+    found = boundaries(gaps, [counts("api", "stopped", days, stopped), counts("api", "holed", days, holed)])
+    last_before_burns = max(d for d in days if d <= AT.timestamp() - 3 * 86400)
+    assert found == {
+        "api/stopped": datetime.fromtimestamp(last_before_burns, UTC),
+        "api/holed": datetime.fromtimestamp(days[20], UTC),
+    }
+    stopped_query = replace(query(AT - timedelta(days=33)), key="api/stopped")
+    assert plan(stopped_query, found["api/stopped"]) is None  # nothing left to read from records
     # A count at a time that is no bucket's end is not trusted: auto then reads the selectors.
     with pytest.raises(OffGrid, match="off the 1d grid"):
         boundaries(ask, [counts("api", "a", [days[0] + 3600], [288])])
