@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from slokit.engine import Resolution, align_down
+from slokit.engine.series import MAX_POINTS
 
-POINTS = 720  # coarse steps across the window: a budget trend chart is about that many pixels wide
+# Coarse steps across the window: as many as the budget trend chart draws, so it loses nothing.
+POINTS = MAX_POINTS
 # Round durations a coarse step is chosen from; each divides a day, so the coarse grid is the same
 # epoch-aligned grid whatever the evaluation time.
 LADDER = tuple(timedelta(minutes=m) for m in (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440))
