@@ -54,6 +54,7 @@ import numpy as np
 
 from slokit import __version__
 from slokit.engine.inputs import Resolution
+from slokit.engine.windows import LONGEST_BURN_WINDOW
 from slokit.errors import ObjectiveErrorKind, UsageError
 from slokit.fsutil import write_atomic
 from slokit.redact import MESSAGE_LIMIT, excerpt
@@ -254,4 +255,15 @@ class SnapshotSource:
         resolution = recorded.resolution
         if resolution is not None and resolution.fine_from <= query.start - query.step:
             resolution = None  # the range replayed lies after the coarse steps: all of it is fine
+        recorded_end = recorded.start + (recorded.points - 1) * timedelta(seconds=recorded.step_seconds)
+        burns_from = query.end - (query.longest_burn or LONGEST_BURN_WINDOW)
+        if query.end != recorded_end and resolution is not None and resolution.fine_from > burns_from:
+            # Replayed earlier than recorded, the burn windows reach into the coarse steps and, without
+            # window totals at this time, would be read from them: averages nothing in the report labels.
+            return FetchedSeries(
+                query,
+                error=f"{query.key}: snapshot {self.path} holds coarse steps until "
+                f"{rfc3339(resolution.fine_from)}, inside the burn windows at this time: replay it at its "
+                "own time, or record it with --resolution full",
+            )
         return FetchedSeries(query, series=series, totals=totals, notes=recorded.notes, resolution=resolution)

@@ -73,3 +73,25 @@ def test_the_bundled_snapshot_recorded_before_resolutions_replays_as_full() -> N
     assert all(f.resolution is None for f in fetched)
     inputs = [pipeline.engine_input(p, f) for p, f in zip(plans, fetched, strict=True)]
     assert all(i.resolution is None for i in inputs)
+
+
+def test_a_replay_whose_burn_windows_reach_the_coarse_steps_is_refused(tmp_path: Path) -> None:
+    """Replayed 12 hours before it was recorded, a snapshot whose fine steps began 3 days before its own
+    time has coarse steps inside the burn windows, which would be read from them: an error, not hourly
+    averages passed off as 5-minute burn rates."""
+    begins = END - timedelta(days=4)
+    fine_from = END - timedelta(days=3)
+    asked = SeriesQuery(
+        "shop/api", SLI_RATIO, FIVE, begins + FIVE, END, resolution=Resolution(HOUR, fine_from)
+    )
+    series = {BAD: np.zeros(asked.points), TOTAL: np.ones(asked.points)}
+    path = tmp_path / "snap.json"
+    write_snapshot(path, END, [FetchedSeries(asked, series=series, resolution=asked.resolution)], {})
+    [same_time] = SnapshotSource(path).fetch([query(begins + FIVE)])
+    assert same_time.error is None
+    earlier = SeriesQuery("shop/api", SLI_RATIO, FIVE, begins + FIVE, END - 12 * HOUR)
+    [replayed] = SnapshotSource(path).fetch([earlier])
+    assert replayed.error == (
+        f"shop/api: snapshot {path} holds coarse steps until 2026-10-29T00:00:00Z, inside the burn windows "
+        "at this time: replay it at its own time, or record it with --resolution full"
+    )
