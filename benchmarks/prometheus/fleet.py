@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.prometheus.objectives import RatioObjective, _q
+from benchmarks.prometheus import objectives as bench_objectives
+from benchmarks.prometheus.objectives import RatioObjective
 from tests.integration.promdata import END_TS, Dataset, Series
 
 DAYS = 31
@@ -114,29 +115,4 @@ def objectives(shape: Shape = NARROW, count: int = 200) -> list[RatioObjective]:
 
 def write_slokit(objectives: Sequence[RatioObjective], directory: Path, window: str = WINDOW) -> list[Path]:
     """One definition file per service, every objective on the service's rolling ``window``."""
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for service, group in itertools.groupby(objectives, key=lambda o: o.service):
-        lines = [
-            "apiVersion: slokit/v1",
-            f"service: {service}",
-            "owners:",
-            "  operational: {team: bench-ops, email: [bench-ops@example.com]}",
-            f"window: {window}",
-            "objectives:",
-        ]
-        for o in group:
-            lines += [
-                f"  - name: {o.name}",
-                "    kind: operational",
-                f"    description: {_q(o.description)}",
-                f"    target: {o.target:g}",
-                "    sli:",
-                "      ratio:",
-                f"        good: {_q(o.good)}",
-                f"        total: {_q(o.total)}",
-            ]
-        path = directory / f"{service}.yaml"
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        paths.append(path)
-    return paths
+    return bench_objectives.write_slokit(objectives, directory, window)

@@ -110,8 +110,8 @@ def _q(text: str) -> str:
     return json.dumps(text)
 
 
-def write_slokit(objectives: Sequence[RatioObjective], directory: Path) -> list[Path]:
-    """One definition file per service, every objective on the service's 30 d rolling window."""
+def write_slokit(objectives: Sequence[RatioObjective], directory: Path, window: str = "30d") -> list[Path]:
+    """One definition file per service, every objective on the service's rolling ``window``."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for service, group in itertools.groupby(objectives, key=lambda o: o.service):
@@ -120,7 +120,7 @@ def write_slokit(objectives: Sequence[RatioObjective], directory: Path) -> list[
             f"service: {service}",
             "owners:",
             "  operational: {team: bench-ops, email: [bench-ops@example.com]}",
-            "window: 30d",
+            f"window: {window}",
             "objectives:",
         ]
         for o in group:
