@@ -138,15 +138,9 @@ class _GuardedHTTPConnection(HTTPConnection):
         return super().getresponse()
 
 
-class _GuardedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _guard(sock)
-        return sock
-
-    def getresponse(self) -> Any:
-        _guard(self.sock)
-        return super().getresponse()
+class _GuardedHTTPSConnection(_GuardedHTTPConnection, HTTPSConnection):
+    # HTTPSConnection is an HTTPConnection: the guarded methods above call on into its TLS versions.
+    pass
 
 
 class _GuardedHTTPPool(HTTPConnectionPool):
