@@ -457,6 +457,8 @@ class Objective(Spec):
     runbook: Url | None = None  # overrides the service's; see ServiceSpec.runbook_for
     dashboard: Url | None = None
     min_events: EventCount | None = None  # overrides the service's alerting.min_events
+    # Labels whose values `review` (and the report's markdown/HTML) rank by the bad events they carry.
+    attribute_by: tuple[str, ...] = ()
 
     @property
     def target_fraction(self) -> float:
@@ -489,6 +491,20 @@ def _label_names(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
+class Releases(Spec):
+    """How the service's releases show in its metrics (issue 14; validation completed by the spec work).
+
+    ``query`` with ``label``: a release is the first step at which a new value of ``label`` appears in the
+    query's result (``app_build_info{job="checkout"}`` with ``label: version``). ``query`` without
+    ``label``: a release is the first step of each run where the expression is above 0 (a marker).
+    ``within``: an incident that starts within this time after a release is attributed to it.
+    """
+
+    query: str
+    label: str | None = None
+    within: Duration = timedelta(hours=1)
+
+
 class ServiceSpec(Spec):
     api_version: Literal["slokit/v1"] = Field(alias="apiVersion")
     service: Name
@@ -505,6 +521,7 @@ class ServiceSpec(Spec):
     alerting: Alerting = Alerting()
     runbook: Url | None = None  # for every objective that gives none of its own
     dashboard: Url | None = None
+    releases: Releases | None = None
 
     def runbook_for(self, objective: Objective) -> str | None:
         """The objective's runbook URL, else the service's, else None."""

@@ -1,0 +1,74 @@
+"""The review document: what ``slokit review`` computed for each objective, ready for any renderer.
+
+Plain frozen dataclasses; JSON follows them field by field (``slokit/review/schema.json``). Undefined
+numbers are None (``null`` in JSON).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slokit.engine.history import Advice, PeriodFigures
+from slokit.engine.inputs import Window
+from slokit.engine.periods import PeriodKind
+from slokit.engine.replay import TierQuality
+from slokit.engine.results import Incident
+from slokit.sources.insight import LabelShare, Release
+from slokit.spec.models import Kind
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewIncident:
+    """An incident of the span, with the release it followed (if it started within ``within`` of one)."""
+
+    incident: Incident
+    release: Release | None = None
+    after_release: timedelta | None = None  # incident start - release time
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveReview:
+    service: str
+    objective: str
+    kind: Kind
+    team: str
+    target: float  # fraction
+    window: Window
+    periods: tuple[PeriodFigures, ...]
+    # The configured tiers' quality, and the default tiers' beside them (empty when they are the same).
+    alert_quality: tuple[TierQuality, ...]
+    default_alert_quality: tuple[TierQuality, ...]
+    advice: Advice
+    attribution: tuple[LabelShare, ...]
+    incidents: tuple[ReviewIncident, ...]
+    releases: tuple[Release, ...] | None  # None: the service defines none, or the source cannot tell
+    notes: tuple[str, ...] = ()  # what a reader should know (attribution unavailable from a snapshot, ...)
+    error: str | None = None  # the source failed for this objective: nothing else is filled
+
+
+@dataclass(frozen=True, slots=True)
+class TeamPriority:
+    """One objective in a team's ranking: budget consumed over the span and its trend."""
+
+    service: str
+    objective: str
+    budget_consumed: float | None  # over all periods of the span
+    trend: float | None  # last period's budget consumed minus the one before
+
+
+@dataclass(frozen=True, slots=True)
+class TeamPriorities:
+    team: str
+    kind: Kind | None  # the kind when every objective of the team has one kind
+    by_budget: tuple[TeamPriority, ...]  # most consumed first
+    by_trend: tuple[TeamPriority, ...]  # fastest rising first
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    evaluated_at: datetime
+    period_kind: PeriodKind
+    step: timedelta  # the history's step ("located to the hour")
+    objectives: tuple[ObjectiveReview, ...]
+    priorities: tuple[TeamPriorities, ...]
