@@ -45,6 +45,7 @@ class ObjectiveReview:
     releases: tuple[Release, ...] | None  # None: the service defines none, or the source cannot tell
     notes: tuple[str, ...] = ()  # what a reader should know (attribution unavailable from a snapshot, ...)
     error: str | None = None  # the source failed for this objective: nothing else is filled
+    timeslices: bool = False  # a time-slice SLI: its events are slices (renderers say "slices")
 
 
 @dataclass(frozen=True, slots=True)
