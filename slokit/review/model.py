@@ -46,6 +46,12 @@ class ObjectiveReview:
     notes: tuple[str, ...] = ()  # what a reader should know (attribution unavailable from a snapshot, ...)
     error: str | None = None  # the source failed for this objective: nothing else is filled
     timeslices: bool = False  # a time-slice SLI: its events are slices (renderers say "slices")
+    # The periods' kind and timezone for this objective (a calendar window's own by default), and the step
+    # its history was fetched at (1 h for events, 15 min when a period bound is off the hour, the slice
+    # length for time slices); None for an objective whose periods could not be set.
+    period_kind: PeriodKind = "month"
+    timezone: str = "UTC"
+    step: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)
