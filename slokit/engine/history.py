@@ -1,21 +1,50 @@
-"""Period history of one objective: per-period figures, incidents over the span, target advice, priorities.
+"""Period history of one objective: per-period figures, incidents over the span, target advice.
 
-pandas is used here, where it is the natural tool (timezone-aware periods, resampling, trends); the
-step arithmetic stays numpy. Owned by the history work of issue 14 (helper H2).
+pandas is used here, where it is the natural tool: the steps are grouped into the review's periods (a
+step belongs to the period holding its END, so with period bounds on the step grid a period sums exactly
+the steps inside ``[start, end)``). The step arithmetic (cleaning, rolling windows, incident runs) stays
+numpy and reuses the report's engine: :func:`slokit.engine.events.build_block` cleans the steps as the
+report does, and incidents are :mod:`slokit.engine.incidents`' runs, merged by the same rule.
+
+Everything is located to the history's step (an hour for event objectives): an incident's bounds, a
+freeze's start and end, an alert episode. Per-period figures are sums of steps and may differ from a
+window's exact total by the events at scrape gaps on step seams.
+
+Release freeze (``freeze_seconds``): a step is frozen when, at its end, the budget left in the objective's
+window (rolling: the events of ``(t - W, t]``; calendar: of the step's own period so far) is at or below
+0 (``freeze_on: exhausted``) or below ``warn_below`` percent (``freeze_on: warning``); ``never`` freezes
+nothing. Steps before the history holds a whole rolling window use the events that exist, as ``slokit
+report`` does on a partial window; a window without events is not frozen (its budget is unknown).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, get_args
 
-from slokit.engine.inputs import AlertTier, FloatArray, Policy, Severity, TimeArray, Window
+import numpy as np
+
+from slokit.engine.burn import to_ns
+from slokit.engine.events import EventBlock, IntArray, build_block
+from slokit.engine.incidents import MIN_INCIDENT_SHARE, burning_steps, find_incidents
+from slokit.engine.inputs import AlertTier, CalendarWindow, FloatArray, Policy, Severity, TimeArray, Window
 from slokit.engine.periods import Period
-from slokit.engine.replay import TierReplay
+from slokit.engine.replay import Episode, TierReplay
 from slokit.engine.results import Incident
+from slokit.engine.windows import period_bounds, window_length
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TARGET_LADDER: tuple[float, ...] = (0.90, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999)
+
+# Target advice: an objective that never spends this share of a period's budget is not driving anything.
+UNUSED_BUDGET = 0.10
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -57,10 +86,184 @@ class Advice:
     flags: tuple[str, ...]  # "budget_unused", "aspirational"
 
 
-def history_incidents(history: HistoryInput) -> tuple[Incident, ...]:
+def error_budget_ratio(target: float) -> float:
+    """``1 - target`` rounded as the report's engine rounds it (0.01 % stays exactly 0.01 %)."""
+    return float(f"{1.0 - target:.12g}")
+
+
+def _block(history: HistoryInput) -> EventBlock:
+    ts_ns = np.asarray(history.timestamps, dtype="datetime64[ns]").view(np.int64)
+    good = np.array(history.good, dtype=np.float64, ndmin=2)
+    total = np.array(history.total, dtype=np.float64, ndmin=2)
+    return build_block(ts_ns, ts_ns.size, good, total)
+
+
+def _ns(at: datetime) -> int:
+    return to_ns(at - _EPOCH)
+
+
+def _aware(ns: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=ns // 1000)
+
+
+def _period_index(ts_ns: IntArray, periods: Sequence[Period]) -> IntArray:
+    """Per step, the index of the period holding its end (``start < end <= period.end``); -1 outside."""
+    if not periods:
+        return np.full(ts_ns.size, -1, dtype=np.int64)
+    starts = np.array([_ns(p.start) for p in periods], dtype=np.int64)
+    ends = np.array([_ns(p.end) for p in periods], dtype=np.int64)
+    index = np.searchsorted(ends, ts_ns, side="left")
+    inside = index < len(periods)
+    inside[inside] &= ts_ns[inside] > starts[index[inside]]
+    return np.where(inside, index, -1).astype(np.int64)
+
+
+def history_incidents(history: HistoryInput, periods: Sequence[Period] = ()) -> tuple[Incident, ...]:
     """Incidents over the whole span; budget shares are of the objective's window budget at the traffic
-    of the period they start in."""
-    raise NotImplementedError
+    of the period they start in: ``(1 - target) * period_total * window_length / period_length``.
+
+    Incidents are the report's (runs of steps burning above 1x, merged across gaps under 15 minutes,
+    below 0.1 % of the budget dropped), located to the history's step. With ``periods``, an incident that
+    ends before the first period (in the lead-in fetched for alert replay) is left out, and one that
+    started there takes the first period's traffic; without, the whole span is one period.
+    """
+    block = _block(history)
+    ratio = error_budget_ratio(history.target)
+    burning = burning_steps(block, np.array([ratio]), np.zeros(1, dtype=np.int64))
+    spans = find_incidents(block, burning, history.step)
+    if spans.row.size == 0:
+        return ()
+    step_ns = to_ns(history.step)
+    ts = block.ts_ns
+    total = block.good[0] + block.bad[0]
+    if periods:
+        bounds = [(p.start, p.end) for p in periods]
+    else:
+        bounds = [(_aware(int(ts[0]) - step_ns), _aware(int(ts[-1])))]
+    owner = _period_index(ts, [Period(s, e, "") for s, e in bounds])
+    traffic = np.bincount(owner[owner >= 0], weights=total[owner >= 0], minlength=len(bounds))
+    span_start = _ns(bounds[0][0])
+    bound_ends = np.array([_ns(e) for _, e in bounds], dtype=np.int64)
+
+    out: list[Incident] = []
+    for first, last, bad in zip(
+        spans.first.tolist(), spans.last.tolist(), spans.bad_events.tolist(), strict=True
+    ):
+        start_ns, end_ns = int(ts[first]) - step_ns, int(ts[last])
+        if end_ns <= span_start:
+            continue
+        start = _aware(start_ns)
+        # The period holding the start; the first one for a start in the lead-in, the last one after it.
+        which = min(int(np.searchsorted(bound_ends, start_ns, side="right")), len(bounds) - 1)
+        period_start, period_end = bounds[which]
+        allowed = (
+            ratio
+            * float(traffic[which])
+            * (window_length(history.window, start) / (period_end - period_start))
+        )
+        if allowed <= 0:  # an incident in the lead-in of a period without traffic: no budget to share
+            continue
+        share = bad / allowed
+        if share < MIN_INCIDENT_SHARE:
+            continue
+        out.append(
+            Incident(
+                start=start,
+                end=_aware(end_ns),
+                bad_events=bad,
+                budget_share=share,
+                postmortem_required=share * 100.0 > history.policy.postmortem_over,
+                located_to=history.step,
+            )
+        )
+    return tuple(out)
+
+
+def _window_starts(history: HistoryInput, ts_ns: IntArray) -> IntArray:
+    """Per step, the index of the first step of the objective's window at that step's end.
+
+    Rolling: ``(t - W, t]``, from the first step there is. Calendar: the period holding the step (a step
+    ending on a period bound belongs to the period before it, whose last step it is).
+    """
+    step_ns = to_ns(history.step)
+    window = history.window
+    if not isinstance(window, CalendarWindow):
+        return np.asarray(np.searchsorted(ts_ns, ts_ns - to_ns(window), side="right"), dtype=np.int64)
+    bounds = [period_bounds(window, _aware(int(ts_ns[0]) - step_ns))[0]]
+    last = _aware(int(ts_ns[-1]))
+    while bounds[-1] < last:
+        bounds.append(period_bounds(window, bounds[-1])[1])
+    bound_ns = np.array([_ns(b) for b in bounds], dtype=np.int64)
+    period_start = bound_ns[np.searchsorted(bound_ns, ts_ns, side="left") - 1]
+    return np.asarray(np.searchsorted(ts_ns, period_start, side="right"), dtype=np.int64)
+
+
+def frozen_steps(history: HistoryInput, block: EventBlock | None = None) -> np.ndarray:
+    """Per step, whether the policy froze releases at its end (see the module's docstring)."""
+    block = _block(history) if block is None else block
+    n = block.ts_ns.size
+    freeze_on = history.policy.freeze_on
+    if freeze_on == "never" or n == 0:
+        return np.zeros(n, dtype=bool)
+    begin = _window_starts(history, block.ts_ns)
+    ends = np.arange(1, n + 1, dtype=np.int64)
+    good = block.cs_good.between(0, begin, ends)
+    bad = block.cs_bad.between(0, begin, ends)
+    allowed = error_budget_ratio(history.target) * (good + bad)
+    remaining = np.full(n, np.nan)
+    np.divide(bad, allowed, out=remaining, where=allowed > 0)
+    remaining = 1.0 - remaining
+    with np.errstate(invalid="ignore"):
+        if freeze_on == "exhausted":
+            return np.asarray(remaining <= 0.0)
+        return np.asarray(remaining * 100.0 < history.policy.warn_below)
+
+
+def merged_episodes(replays: Sequence[TierReplay], severity: Severity) -> list[Episode]:
+    """The episodes of all tiers of one severity, overlapping or touching ones merged into one."""
+    episodes = sorted(
+        (e for r in replays if r.tier.severity == severity for e in r.episodes), key=lambda e: e.start
+    )
+    merged: list[Episode] = []
+    for episode in episodes:
+        if merged and episode.start <= merged[-1].end:
+            last = merged[-1]
+            if episode.end > last.end:
+                merged[-1] = Episode(last.start, episode.end, episode.open)
+        else:
+            merged.append(episode)
+    return merged
+
+
+def _count_in(starts: Sequence[datetime], periods: Sequence[Period]) -> list[int]:
+    """How many of ``starts`` fall in each period's ``[start, end)``."""
+    counts = [0] * len(periods)
+    for start in starts:
+        for i, period in enumerate(periods):
+            if period.start <= start < period.end:
+                counts[i] += 1
+                break
+    return counts
+
+
+def _step_frame(history: HistoryInput, periods: Sequence[Period]) -> pd.DataFrame:
+    """The cleaned steps with their period and freeze state, grouped by period."""
+    import pandas as pd  # imported here: `slokit report` never needs it
+
+    block = _block(history)
+    owner = _period_index(block.ts_ns, periods)
+    frozen = frozen_steps(history, block)
+    frame = pd.DataFrame(
+        {
+            "period": owner,
+            "good": block.good[0],
+            "bad": block.bad[0],
+            "valid": block.valid[0],
+            "frozen_seconds": np.where(frozen, history.step.total_seconds(), 0.0),
+        }
+    )
+    sums = frame[frame["period"] >= 0].groupby("period").sum()
+    return sums.reindex(range(len(periods)), fill_value=0)
 
 
 def period_figures(
@@ -69,8 +272,57 @@ def period_figures(
     incidents: Sequence[Incident],
     replays: Sequence[TierReplay],
 ) -> tuple[PeriodFigures, ...]:
-    raise NotImplementedError
+    """Per period: events, SLI, budget consumed, incidents starting in it, freeze time, and the alert
+    episodes starting in it per severity (all tiers of a severity merged: overlapping episodes of two
+    page tiers are one page)."""
+    if not periods:
+        return ()
+    sums = _step_frame(history, periods)
+    ratio = error_budget_ratio(history.target)
+    alerts = {s: _count_in([e.start for e in merged_episodes(replays, s)], periods) for s in SEVERITIES}
+    out: list[PeriodFigures] = []
+    for i, period in enumerate(periods):
+        row = sums.iloc[i]
+        inside = [x for x in incidents if period.start <= x.start < period.end]
+        has_data = bool(row["valid"] > 0)
+        good, bad = float(row["good"]), float(row["bad"])
+        total = good + bad
+        sli = good / total if has_data and total > 0 else None
+        out.append(
+            PeriodFigures(
+                period=period,
+                sli=sli,
+                good_events=good if has_data else None,
+                total_events=total if has_data else None,
+                bad_events=bad if has_data else None,
+                budget_consumed=bad / (ratio * total) if sli is not None and ratio > 0 else None,
+                met=None if sli is None else sli >= history.target,
+                incidents=len(inside),
+                largest_incident_share=max((x.budget_share for x in inside), default=None),
+                postmortems_required=sum(x.postmortem_required for x in inside),
+                freeze_seconds=float(row["frozen_seconds"]),
+                alerts={s: alerts[s][i] for s in SEVERITIES},
+            )
+        )
+    return tuple(out)
 
 
 def target_advice(history: Sequence[PeriodFigures], target: float) -> Advice:
-    raise NotImplementedError
+    """The highest target of the ladder (plus the current one) met in at least N-1 of the N periods with
+    data, and the flags ``budget_unused`` (no period spent 10 % of its budget) and ``aspirational``
+    (missed in more than half the periods with data). Both need two periods of data, like the target."""
+    consumed = tuple(f.budget_consumed for f in history)
+    slis = [f.sli for f in history if f.sli is not None]
+    if len(slis) < 2:
+        return Advice(achievable_target=None, budget_consumed=consumed, flags=())
+    needed = len(slis) - 1
+    ladder = sorted({*TARGET_LADDER, target}, reverse=True)
+    achievable = next((t for t in ladder if sum(s >= t for s in slis) >= needed), None)
+    flags: list[str] = []
+    known = [c for c in consumed if c is not None]
+    if known and all(c < UNUSED_BUDGET for c in known):
+        flags.append("budget_unused")
+    missed = sum(1 for f in history if f.met is False)
+    if missed * 2 > len(slis):
+        flags.append("aspirational")
+    return Advice(achievable_target=achievable, budget_consumed=consumed, flags=tuple(flags))
