@@ -24,25 +24,28 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 from urllib3.exceptions import InsecureRequestWarning
 
 from slokit.durations import format_duration
 from slokit.errors import ObjectiveErrorKind
 from slokit.redact import MESSAGE_LIMIT, excerpt
 from slokit.settings import REDACT, PrometheusSettings
-from slokit.sources import grid, missing, promql, recorded, resolution
+from slokit.sources import attribution, grid, missing, promql, recorded, releases, resolution
 from slokit.sources import prometheus_answer as answer
 from slokit.sources.base import GOOD, VALUE, FetchedSeries, FetchedTotals, FloatArray, SeriesQuery
+from slokit.sources.insight import InsightFailed, LabelShare, Release
 from slokit.sources.prometheus_http import CallFailed, PrometheusApi
 from slokit.sources.prometheus_index import RangeLookup
 from slokit.sources.shared import SharedFetches
+from slokit.spec.models import SLI, Releases
 
 MAX_POINTS = 11_000  # Prometheus refuses range queries returning more points per series
 # Past this many characters of PromQL the query goes in a POST form body: URLs of several kB are cut by
@@ -143,6 +146,94 @@ class PrometheusSource:
             resolution=query.resolution,
         )
 
+    def attribution(
+        self, sli: SLI, labels: Sequence[str], start: datetime, end: datetime
+    ) -> list[LabelShare]:
+        """Bad events over ``(start, end]`` by each label's values (see :mod:`slokit.sources.attribution`):
+        one instant query per label and role, at ``end``."""
+        counter = [0]
+        span = end - start
+        try:
+            le = None
+            if sli.latency is not None:
+                le = self._resolve_le(SeriesQuery("attribution", sli, span, end, end), counter)
+            found: list[LabelShare] = []
+            for label in labels:
+                by_role = {
+                    role: self._by_value(label, role, expr, end, counter)
+                    for role, expr in attribution.queries(sli, label, span, le).items()
+                }
+                found.extend(attribution.shares(label, attribution.bad_by_value(by_role)))
+        except (QueryFailed, attribution.NotAttributable) as exc:
+            raise InsightFailed(excerpt(REDACT, f"attribution: {exc}", MESSAGE_LIMIT)) from None
+        return found
+
+    def _by_value(
+        self, label: str, role: str, expr: str, end: datetime, counter: list[int]
+    ) -> dict[str, float]:
+        """The instant answer to ``sum by (label) (...)``: value -> events ("" for series without it)."""
+        what = f"{role} attribution query"
+        try:
+            result = self._call(counter, partial(self._query_instant, expr, end, f"the {what}"))
+        except QueryRefused as exc:
+            message = f"the server refused the {role} query {expr} as malformed: {exc.reason}"
+            raise QueryRefused(message, exc.reason) from None
+        out: dict[str, float] = {}
+        for item in result:
+            value = item["metric"].get(label, "")
+            if not isinstance(value, str) or value in out:
+                raise QueryFailed(f"the {what} returned an unexpected series {item['metric']}")
+            try:
+                grid.check_instant(float(item["value"][0]), end.timestamp(), what)
+            except grid.OffGrid as exc:
+                raise QueryFailed(str(exc)) from None
+            events = float(item["value"][1])
+            if np.isnan(events):  # no data for that value: nothing to attribute
+                continue
+            if np.isinf(events):
+                raise QueryFailed(f"the {what} returned an infinite count for {label}={value!r}: {expr}")
+            out[value] = events
+        return out
+
+    def releases(self, spec: Releases, start: datetime, end: datetime, step: timedelta) -> list[Release]:
+        """Releases in ``(start, end]`` located to ``step`` (see :mod:`slokit.sources.releases`): one range
+        query from the step before the span, in chunks of :data:`MAX_POINTS`."""
+        counter = [0]
+        found: list[tuple[int, str | None]]
+        step_s = step.total_seconds()
+        first = datetime.fromtimestamp((start.timestamp() // step_s) * step_s, UTC)
+        last = datetime.fromtimestamp((end.timestamp() // step_s) * step_s, UTC)
+        try:
+            if spec.label is None:
+                values = self._range(
+                    "releases", releases.marker_query(spec.query, step), first, last, step, counter
+                )
+                found = [(index, None) for index in releases.marker_starts(values)]
+            else:
+                expr = releases.label_query(spec.query, spec.label, step)
+                present = self._presence(spec.label, expr, first, last, step, counter)
+                found = list(releases.new_values(present))
+        except QueryFailed as exc:
+            raise InsightFailed(excerpt(REDACT, f"releases: {exc}", MESSAGE_LIMIT)) from None
+        return [Release(first + index * step, version, step) for index, version in found]
+
+    def _presence(
+        self, label: str, expr: str, first: datetime, last: datetime, step: timedelta, counter: list[int]
+    ) -> dict[str, npt.NDArray[np.bool_]]:
+        """For each value of ``label`` in the answer to ``expr``, the steps where it has a count above 0."""
+        points = int((last - first) / step) + 1
+        values: dict[str, FloatArray] = {}
+        for result, asked in self._chunks("releases", expr, first, last, step, counter):
+            seen: set[str] = set()
+            for series in result:
+                value = series.metric.get(label, "")
+                if not isinstance(value, str) or value in seen:
+                    raise QueryFailed(f"releases query returned an unexpected series {series.metric}")
+                seen.add(value)
+                out = values.setdefault(value, np.full(points, np.nan))
+                _place(out, series.points, first, step, asked, "releases")
+        return {value: np.asarray(counts > 0, dtype=bool) for value, counts in values.items()}
+
     def _check_missing(
         self, query: SeriesQuery, series: dict[str, FloatArray], counter: list[int]
     ) -> tuple[str, ...]:
@@ -201,8 +292,24 @@ class PrometheusSource:
     ) -> FloatArray:
         """The values at step ends ``first, first + step, ..., last``, in chunks of :data:`MAX_POINTS`."""
         out = np.full(int((last - first) / step) + 1, np.nan)
-        step_s = step.total_seconds()
-        start_s = first.timestamp()
+        for result, asked in self._chunks(role, expr, first, last, step, counter):
+            if len(result) > 1:
+                hint = "" if role == VALUE else "; aggregate it with sum()"
+                raise QueryFailed(f"{role} query returned {len(result)} series, expected one{hint}: {expr}")
+            if result and result[0].points.seconds.size:
+                _place(out, result[0].points, first, step, asked, role)
+        return out
+
+    def _chunks(
+        self,
+        role: str,
+        expr: str,
+        first: datetime,
+        last: datetime,
+        step: timedelta,
+        counter: list[int],
+    ) -> Iterator[tuple[list[answer.Series], tuple[float, float]]]:
+        """Each chunk's answer (at most :data:`MAX_POINTS` steps) with the range it asked for, in seconds."""
         chunk = (MAX_POINTS - 1) * step
         chunk_start = first
         spelled = format_duration(step)
@@ -215,25 +322,8 @@ class PrometheusSource:
             except QueryRefused as exc:
                 message = f"the server refused the {role} query {expr} as malformed: {exc.reason}"
                 raise QueryRefused(message, exc.reason) from None
-            if len(result) > 1:
-                hint = "" if role == VALUE else "; aggregate it with sum()"
-                raise QueryFailed(f"{role} query returned {len(result)} series, expected one{hint}: {expr}")
-            if result and result[0].points.seconds.size:
-                asked = (chunk_start.timestamp(), chunk_end.timestamp())
-                try:
-                    grid.place(
-                        out,
-                        result[0].points,
-                        start_s=start_s,
-                        step_s=step_s,
-                        asked=asked,
-                        what=f"{role} query",
-                        step=spelled,
-                    )
-                except grid.OffGrid as exc:
-                    raise QueryFailed(str(exc)) from None
+            yield result, (chunk_start.timestamp(), chunk_end.timestamp())
             chunk_start = chunk_end + step
-        return out
 
     def _totals(
         self,
@@ -275,13 +365,15 @@ class PrometheusSource:
         values = {"query": expr, "start": round(start.timestamp()), "end": round(end.timestamp())}
         return self._shape(answer.matrix, self._query("query_range", {**values, "step": step}), expr)
 
-    def _query_instant(self, expr: str, at: datetime) -> list[dict[str, Any]]:
+    def _query_instant(
+        self, expr: str, at: datetime, asked: str = "the window totals query"
+    ) -> list[dict[str, Any]]:
         """The window totals query's samples at ``at``, always in a form body: it repeats every expression
         once per window (1-2 kB for a ratio objective), near :data:`LONG_QUERY` anyway, and in a URL
         urllib3 re-encodes it byte by byte: 0.5 ms of CPU per query, 0.1 s of a 200-objective report. The
         range queries, short, stay GET (what query frontends split and cache)."""
         values = {"query": expr, "time": _ts(at)}
-        return self._shape(answer.vector, self.api.post("query", values), "the window totals query")
+        return self._shape(answer.vector, self.api.post("query", values), asked)
 
     def _query(self, endpoint: str, values: dict[str, Any]) -> Any:
         if len(values["query"]) > LONG_QUERY:
@@ -337,6 +429,28 @@ def failed(query: SeriesQuery, exc: QueryFailed, counter: list[int]) -> FetchedS
     )
     error = excerpt(REDACT, f"{query.key}: {exc}", MESSAGE_LIMIT, one_line=False)
     return FetchedSeries(query, error=error, http_queries=counter[0], error_kind=kind)
+
+
+def _place(
+    out: FloatArray,
+    points: answer.Points,
+    first: datetime,
+    step: timedelta,
+    asked: tuple[float, float],
+    role: str,
+) -> None:
+    try:
+        grid.place(
+            out,
+            points,
+            start_s=first.timestamp(),
+            step_s=step.total_seconds(),
+            asked=asked,
+            what=f"{role} query",
+            step=format_duration(step),
+        )
+    except grid.OffGrid as exc:
+        raise QueryFailed(str(exc)) from None
 
 
 def _ts(moment: datetime) -> str:

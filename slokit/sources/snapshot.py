@@ -60,6 +60,8 @@ from slokit.fsutil import write_atomic
 from slokit.redact import MESSAGE_LIMIT, excerpt
 from slokit.settings import REDACT
 from slokit.sources.base import FetchedSeries, FetchedTotals, FloatArray, SeriesQuery
+from slokit.sources.insight import LabelShare, Release, Unavailable
+from slokit.spec.models import SLI, Releases
 from slokit.timeparse import rfc3339
 
 FORMAT = "slokit-snapshot/v1"
@@ -216,6 +218,17 @@ class SnapshotSource:
 
     def close(self) -> None:
         pass
+
+    def attribution(
+        self, sli: SLI, labels: Sequence[str], start: datetime, end: datetime
+    ) -> list[LabelShare]:
+        raise Unavailable(f"attribution is unavailable from snapshot {self.path}: a snapshot holds no labels")
+
+    def releases(self, spec: Releases, start: datetime, end: datetime, step: timedelta) -> list[Release]:
+        raise Unavailable(
+            f"releases are unavailable from snapshot {self.path}: a snapshot holds no labels or "
+            "release series"
+        )
 
     def fetch(
         self, queries: Sequence[SeriesQuery], on_done: Callable[[FetchedSeries], None] | None = None
