@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from slokit.errors import DefinitionError, Problem
 from slokit.spec.alerting import slice_window_problems, tier_window_problems
+from slokit.spec.attribution import attribute_by_problems
 from slokit.spec.checks import Outline, cross_checks, outline
 from slokit.spec.files import Unreadable, Warn, discover, read_definition
 from slokit.spec.models import Objective, ServiceSpec
@@ -102,9 +103,10 @@ def load_file(path: FsPath) -> LoadedFile:
         return LoadedFile(None, [Problem(name, doc.line_of(()), "", message)])
     sketch = outline(name, doc)
     # Read from the raw data, so reported beside schema errors: duplicate keys, tiers and slices that do
-    # not fit their windows.
+    # not fit their windows, labels to attribute by on an SLI without selectors.
     found = [Problem(name, p.line, format_path(p.path), p.message) for p in doc.problems]
     found += tier_window_problems(name, doc) + slice_window_problems(name, doc)
+    found += attribute_by_problems(name, doc)
     try:
         spec = ServiceSpec.model_validate(doc.data)
     except ValidationError as exc:

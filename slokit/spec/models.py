@@ -457,8 +457,9 @@ class Objective(Spec):
     runbook: Url | None = None  # overrides the service's; see ServiceSpec.runbook_for
     dashboard: Url | None = None
     min_events: EventCount | None = None  # overrides the service's alerting.min_events
-    # Labels whose values `review` (and the report's markdown/HTML) rank by the bad events they carry.
-    attribute_by: tuple[str, ...] = ()
+    # Labels whose values `review` (and the report's markdown/HTML) rank by the bad events they carry. Which
+    # SLIs may have them (selectors only), and duplicates, are checked on the file: slokit.spec.attribution.
+    attribute_by: Annotated[tuple[LabelName, ...], BeforeValidator(_one_or_list)] = ()
 
     @property
     def target_fraction(self) -> float:
@@ -476,23 +477,38 @@ def _label_values(value: Any) -> Any:
     return value
 
 
+def _label_name(key: str) -> str:
+    """A Prometheus label name that slokit may put on a query or rule: not one reserved with ``__``."""
+    if not _LABEL_NAME.fullmatch(key):
+        bad = _not_allowed(key, _LABEL_CHAR)
+        why = f"{bad} not allowed" if bad else "starts with a digit" if key else "empty"
+        raise ValueError(f"label name must be {LABEL_NAME_RULE} (got {shown(key)}: {why})")
+    if key.startswith("__"):
+        # slokit rules puts these labels on its rules: Prometheus refuses a rule labelled __name__.
+        raise ValueError(
+            f"label name must be {LABEL_NAME_RULE} (got {shown(key)}: names starting with '__' are "
+            "reserved by Prometheus)"
+        )
+    return key
+
+
 def _label_names(value: dict[str, str]) -> dict[str, str]:
     for key in value:
-        if not _LABEL_NAME.fullmatch(key):
-            bad = _not_allowed(key, _LABEL_CHAR)
-            why = f"{bad} not allowed" if bad else "starts with a digit" if key else "empty"
-            raise ValueError(f"label name must be {LABEL_NAME_RULE} (got {shown(key)}: {why})")
-        if key.startswith("__"):
-            # slokit rules puts these labels on its rules: Prometheus refuses a rule labelled __name__.
-            raise ValueError(
-                f"label name must be {LABEL_NAME_RULE} (got {shown(key)}: names starting with '__' are "
-                "reserved by Prometheus)"
-            )
+        _label_name(key)
     return value
 
 
+LabelName = Annotated[str, AfterValidator(_label_name)]
+MAX_RELEASE_WITHIN = timedelta(days=30)
+
+
+def _release_within(value: Any) -> timedelta:
+    # An incident a month after a release is not "caused" by it in any sense a review could use.
+    return _duration(value, None, MAX_RELEASE_WITHIN)
+
+
 class Releases(Spec):
-    """How the service's releases show in its metrics (issue 14; validation completed by the spec work).
+    """How the service's releases show in its metrics.
 
     ``query`` with ``label``: a release is the first step at which a new value of ``label`` appears in the
     query's result (``app_build_info{job="checkout"}`` with ``label: version``). ``query`` without
@@ -500,9 +516,9 @@ class Releases(Spec):
     ``within``: an incident that starts within this time after a release is attributed to it.
     """
 
-    query: str
-    label: str | None = None
-    within: Duration = timedelta(hours=1)
+    query: Annotated[str, AfterValidator(expressions.slice_query)]
+    label: LabelName | None = None
+    within: Annotated[timedelta, BeforeValidator(_release_within)] = timedelta(hours=1)
 
 
 class ServiceSpec(Spec):

@@ -61,6 +61,8 @@ _AFTER: dict[Callable[..., Any], JsonSchemaValue] = {
     models._positive_percent: {"exclusiveMinimum": 0, "maximum": 100},
     models._team: {"minLength": 1, "pattern": ONE_LINE},
     models._label_names: {"propertyNames": {"pattern": models._LABEL_NAME.pattern}},
+    # Not starting with "__": names Prometheus reserves (JSON Schema patterns are ECMA-262, with lookahead).
+    models._label_name: {"pattern": "^(?!__)" + models._LABEL_NAME.pattern.removeprefix("^")},
     models._address: ADDRESS,
     models._url: {"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+[^\s]*$", "maxLength": models.MAX_URL},
     models._window_length: {"description": "A rolling window, 5m to 400d: 30d, 28d, 1h30m."},
@@ -152,6 +154,16 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
         "alerts.",
         "dashboard": "http(s) URL of a dashboard for every objective without its own: in reports and on "
         "alerts.",
+        "releases": "How the service's releases show in its metrics, for slokit review and postmortem.",
+    },
+    "Releases": {
+        "": "A PromQL expression whose change marks a release (with label) or that is above 0 at release "
+        "times (without).",
+        "query": 'PromQL evaluated over the span, e.g. app_build_info{job="checkout"}.',
+        "label": "The label whose new value is a release (its value is the version); leave out for a "
+        "marker expression.",
+        "within": "An incident starting this long after a release is attributed to it (default 1h, at most "
+        "30d).",
     },
     "Owners": {
         "operational": "Owner of the operational objectives (DevOps: uptime, infrastructure latency).",
@@ -171,6 +183,9 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
         "dashboard": "http(s) URL of this objective's dashboard; overrides the service's.",
         "min_events": "Events the long window of a burn alert must hold before it fires (slokit rules); "
         "overrides the service's alerting.min_events.",
+        "attribute_by": "Label names whose values slokit ranks by the bad events they carry (review, and "
+        "the report's markdown/HTML): [handler, code]. Ratio SLIs with selectors and latency SLIs only; "
+        "not le on a latency SLI.",
     },
     "CalendarWindow": {
         "calendar": "The period: month, week (from Monday) or quarter.",
@@ -247,6 +262,10 @@ def definition_schema() -> JsonSchemaValue:
         for option in counted["properties"]["min_events"]["anyOf"]:
             if "ge" in option:
                 option["minimum"] = option.pop("ge")
+    # Each label once (a duplicate is refused by slokit): for the list form of the one-or-list.
+    for option in definitions["Objective"]["properties"]["attribute_by"]["oneOf"]:
+        if option.get("type") == "array":
+            option["uniqueItems"] = True
     _describe(definitions)
     root = definitions.pop("ServiceSpec")
     return {

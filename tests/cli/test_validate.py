@@ -69,7 +69,7 @@ CASES: dict[str, list[str]] = {
     "api_version_missing": ["2: apiVersion: required field is missing"],
     "unknown_top_level_key": [
         "15: severity: unknown field (allowed: apiVersion, service, description, owners, window, labels, "
-        "objectives, policy, alerting, runbook, dashboard)",
+        "objectives, policy, alerting, runbook, dashboard, releases)",
     ],
     # A misspelt key is reported once, with a hint, and not again as the real key "missing".
     "misspelt_target": ["10: objectives[0].targt: unknown field; did you mean 'target'?"],
@@ -287,6 +287,39 @@ CASES: dict[str, list[str]] = {
         f"18: labels.color: {ONE_LINE} (got '\\x1b[31mred')",
         f"19: labels.nul: {ONE_LINE} (got 'a\\x00b')",
     ],
+    # attribute_by: label names, each once, on SLIs whose selectors carry them (issue 14).
+    "attribute_by_on_queries": [
+        "11: objectives[0].attribute_by: attribution sums bad events by the labels of selectors: needs a "
+        "ratio SLI with good/bad and total selectors, or a latency SLI (got a ratio SLI with "
+        "bad_query/total_query)",
+        "19: objectives[1].attribute_by: attribution sums bad events by the labels of selectors: needs a "
+        "ratio SLI with good/bad and total selectors, or a latency SLI (got a time-slice SLI)",
+    ],
+    "attribute_by_bad_labels": [
+        "12: objectives[0].attribute_by[0]: label name must be ASCII letters (a-z, A-Z), digits and '_', not "
+        "starting with a digit (got 'status-code': '-' not allowed)",
+        "13: objectives[0].attribute_by[1]: label name must be ASCII letters (a-z, A-Z), digits and '_', not "
+        "starting with a digit (got '__name__': names starting with '__' are reserved by Prometheus)",
+        "14: objectives[0].attribute_by[2]: label name must be ASCII letters (a-z, A-Z), digits and '_', not "
+        "starting with a digit (got '2fa': starts with a digit)",
+        "16: objectives[0].attribute_by[4]: duplicate label 'handler' (first at line 15)",
+        "17: objectives[0].attribute_by[5]: must be a string (got 404)",
+        "25: objectives[1].attribute_by[1]: 'le' is the bucket bound the latency threshold is read from, not "
+        "a label of the requests: it cannot attribute a latency SLI's bad events",
+    ],
+    # releases: the query checked offline like every other, a label name, 0 < within <= 30d (issue 14).
+    "releases_invalid": [
+        "16: releases.query: '{' is never closed (at character 15)",
+        "17: releases.label: label name must be ASCII letters (a-z, A-Z), digits and '_', not starting with "
+        "a digit (got 'build-version': '-' not allowed)",
+        "18: releases.within: must be at most 30d (got 31d)",
+    ],
+    "releases_within_zero": [
+        "16: releases.query: {{ window }} is substituted in ratio good_query/bad_query/total_query only",
+        "17: releases.within: must be longer than 0 (got '0m')",
+        "18: releases.lable: unknown field; did you mean 'label'?",
+    ],
+    "releases_missing_query": ["15: releases.query: required field is missing"],
     # Found by the fuzz test (test_validate_fuzz.py): a field path kept, an error line kept whole.
     "unknown_key_with_bracket": ["2: 'api[Version': unknown field; did you mean 'apiVersion'?"],
     "selector_line_separator": [

@@ -332,6 +332,64 @@ def test_target_fraction(tmp_path: Path) -> None:
     assert with_sli(tmp_path, RATIO).objectives[0].target_fraction == pytest.approx(0.995)
 
 
+# --- attribution and releases ----------------------------------------------------------------------------
+
+LATENCY = """\
+latency:
+  histogram: http_request_duration_seconds{job="checkout"}
+  threshold: 0.3
+"""
+
+
+def attributed(tmp_path: Path, sli: str, attribute_by: str) -> tuple[str, ...]:
+    """``attribute_by`` of a one-objective service, written as ``attribute_by: <attribute_by>``."""
+    body = textwrap.indent(textwrap.dedent(sli), " " * 6)
+    objective = (
+        "objectives:\n  - name: obj\n    kind: operational\n    target: 99.5\n"
+        f"    attribute_by: {attribute_by}\n    sli:\n{body}"
+    )
+    return spec_of(tmp_path, HEAD + objective).objectives[0].attribute_by
+
+
+def test_attribute_by_defaults_to_none(tmp_path: Path) -> None:
+    assert with_sli(tmp_path, RATIO).objectives[0].attribute_by == ()
+
+
+@pytest.mark.parametrize(
+    "sli", [RATIO, RATIO.replace("good:", "bad:"), LATENCY], ids=["good", "bad", "latency"]
+)
+def test_attribute_by_on_selector_slis(tmp_path: Path, sli: str) -> None:
+    assert attributed(tmp_path, sli, "[handler, code]") == ("handler", "code")
+
+
+def test_attribute_by_one_label_may_be_written_without_a_list(tmp_path: Path) -> None:
+    assert attributed(tmp_path, RATIO, "code") == ("code",)
+
+
+def test_attribute_by_le_is_a_label_of_a_ratio_selector(tmp_path: Path) -> None:
+    # Only a latency SLI reads le as its bucket bound; on a ratio it is whatever the counter carries.
+    assert attributed(tmp_path, RATIO, "[le]") == ("le",)
+
+
+def test_releases_default_to_none(tmp_path: Path) -> None:
+    assert with_sli(tmp_path, RATIO).releases is None
+
+
+def test_releases_with_a_label_and_the_default_within(tmp_path: Path) -> None:
+    extra = 'releases:\n  query: app_build_info{job="checkout"}\n  label: version\n'
+    releases = with_sli(tmp_path, RATIO, extra).releases
+    assert releases is not None
+    assert releases.query == 'app_build_info{job="checkout"}'
+    assert (releases.label, releases.within) == ("version", H)
+
+
+def test_releases_marker_expression_with_a_within(tmp_path: Path) -> None:
+    extra = 'releases:\n  query: changes(app_build_info{job="checkout"}[5m]) > 0\n  within: 30d\n'
+    releases = with_sli(tmp_path, RATIO, extra).releases
+    assert releases is not None
+    assert (releases.label, releases.within) == (None, 30 * D)
+
+
 # --- YAML anchors and merge keys -------------------------------------------------------------------------
 
 

@@ -55,6 +55,7 @@ def test_every_field_of_the_models_is_in_the_schema() -> None:
         "alerting",
         "runbook",
         "dashboard",
+        "releases",
     }
     objective = shipped["definitions"]["Objective"]["properties"]
     assert set(objective) == {
@@ -67,7 +68,9 @@ def test_every_field_of_the_models_is_in_the_schema() -> None:
         "runbook",
         "dashboard",
         "min_events",
+        "attribute_by",
     }
+    assert set(shipped["definitions"]["Releases"]["properties"]) == {"query", "label", "within"}
     alerting = shipped["definitions"]["Alerting"]["properties"]
     assert set(alerting) == {"page", "ticket", "min_events", "absent_for"}
     assert alerting["min_events"]["anyOf"][0] == {"type": "integer", "minimum": 1}
@@ -140,6 +143,9 @@ SCHEMA_CATCHES = {
     "policy_warn_below_over_100": "policy.warn_below",
     "alert_budget_zero": "alerting.page[0].budget",
     "alert_bad_duration": "alerting.page[0].long",
+    "attribute_by_bad_labels": "objectives[0].attribute_by[1]",
+    "releases_invalid": "releases.label",
+    "releases_missing_query": "releases",
 }
 
 
