@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
 from slokit.durations import format_duration
 from slokit.engine import Incident, ObjectiveResult, Policy, Status
@@ -162,10 +163,24 @@ def counts(objectives: Iterable[ObjectiveReport]) -> dict[Status, int]:
     return {status: found[status] for status in STATUSES}
 
 
-def source_errors(objectives: Iterable[ObjectiveReport]) -> list[str]:
+class _Failable(Protocol):
+    """What :func:`source_errors` reads of an objective (a report's or a review's)."""
+
+    @property
+    def service(self) -> str: ...
+    @property
+    def objective(self) -> str: ...
+    @property
+    def error(self) -> str | None: ...
+
+
+_F = TypeVar("_F", bound=_Failable)
+
+
+def source_errors(objectives: Iterable[_F]) -> list[str]:
     """Each distinct source error once, in order of first appearance: ``SERVICE/OBJECTIVE: message`` for one
     objective, ``N objectives: message`` for several (a server that is down fails them all the same way)."""
-    grouped: dict[str, list[ObjectiveReport]] = {}
+    grouped: dict[str, list[_F]] = {}
     for item in objectives:
         if item.error:
             # Sources start the text with the objective's key; without it, identical failures compare equal.

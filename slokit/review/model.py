@@ -14,6 +14,7 @@ from slokit.engine.inputs import Window
 from slokit.engine.periods import PeriodKind
 from slokit.engine.replay import TierQuality
 from slokit.engine.results import Incident
+from slokit.errors import ExitCode, ObjectiveErrorKind
 from slokit.sources.insight import LabelShare, Release
 from slokit.spec.models import Kind
 
@@ -52,6 +53,7 @@ class ObjectiveReview:
     period_kind: PeriodKind = "month"
     timezone: str = "UTC"
     step: timedelta | None = None
+    error_kind: ObjectiveErrorKind | None = None  # set with ``error``: what failed (as in the report)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +81,11 @@ class Review:
     step: timedelta  # the history's step ("located to the hour")
     objectives: tuple[ObjectiveReview, ...]
     priorities: tuple[TeamPriorities, ...]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """As the report's: 2 when the server refused an expression as malformed, else 3 when any objective
+        could not be reviewed, else 0."""
+        if any(o.error_kind == "malformed" for o in self.objectives):
+            return ExitCode.USAGE
+        return ExitCode.SOURCE if any(o.error is not None for o in self.objectives) else ExitCode.OK
