@@ -220,15 +220,15 @@ def _quality(replay: TierReplay, incidents: Sequence[Incident]) -> TierQuality:
     # Shares are fractions, the tier's budget a percentage; the tolerance keeps 2 % == 2 %.
     wanted = [i for i in incidents if i.budget_share * 100.0 >= tier.budget_percent * (1.0 - TOLERANCE)]
     wanted.sort(key=lambda i: i.start)
-    hits = [[e for e in episodes if _overlap(e, i)] for i in wanted]
+    hits = [[e for e in episodes if overlaps(e, i)] for i in wanted]
 
-    precise = sum(any(_overlap(e, i) for i in wanted) for e in episodes)
+    precise = sum(any(overlaps(e, i) for i in wanted) for e in episodes)
     caught = [(i, found) for i, found in zip(wanted, hits, strict=True) if found]
     detection = [max(0.0, (found[0].start - i.start).total_seconds()) for i, found in caught]
     reset = []
     for k, (incident, found) in enumerate(zip(wanted, hits, strict=True)):
         # An open episode has not cleared; one running on into a later incident clears for that one.
-        if found and not found[-1].open and not any(_overlap(found[-1], later) for later in wanted[k + 1 :]):
+        if found and not found[-1].open and not any(overlaps(found[-1], later) for later in wanted[k + 1 :]):
             reset.append(max(0.0, (found[-1].end - incident.end).total_seconds()))
     return TierQuality(
         tier=tier,
@@ -242,5 +242,6 @@ def _quality(replay: TierReplay, incidents: Sequence[Incident]) -> TierQuality:
     )
 
 
-def _overlap(episode: Episode, incident: Incident) -> bool:
+def overlaps(episode: Episode, incident: Incident) -> bool:
+    """Whether the tier fired at some step end from the incident's start to its end (the module docstring)."""
     return episode.start <= incident.end and episode.end > incident.start
