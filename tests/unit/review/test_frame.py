@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import doctest
+import io
 import math
+import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -150,3 +156,31 @@ def test_an_empty_review_is_an_empty_frame_with_the_columns() -> None:
     empty = Review(REVIEW.evaluated_at, "month", timedelta(hours=1), (), ())
     frame = review_frame(empty)
     assert frame.empty and tuple(frame.columns) == COLUMNS
+
+
+def test_the_python_api_example_in_docs_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # docs/review.md's notebook session, run as a doctest on the bundled snapshot: its outputs are checked.
+    root = Path(__file__).resolve().parents[3]
+    text = (root / "docs" / "review.md").read_text(encoding="utf-8")
+    section = text.split("\n## Python API\n", 1)[1].split("\n## ", 1)[0]
+    session = "".join(re.findall(r"^```pycon\n(.*?)^```", section, flags=re.MULTILINE | re.DOTALL))
+    monkeypatch.chdir(root)
+    test = doctest.DocTestParser().get_doctest(session, {}, "docs/review.md#python-api", "docs/review.md", 0)
+    assert len(test.examples) >= 6
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    failures = io.StringIO()
+    result = runner.run(test, out=failures.write)
+    assert result.failed == 0, failures.getvalue()
+
+
+def test_slokit_report_does_not_import_pandas() -> None:
+    # pandas costs a quarter of a second at import: only the review and slokit.history pay for it.
+    root = Path(__file__).resolve().parents[3]
+    code = (
+        "import sys\n"
+        "from slokit.cli import run\n"
+        "code = run(['report', 'slo_definitions/', '--snapshot', 'slo_definitions/snapshot.json.gz'])\n"
+        "print(code, 'pandas' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "0 False"
