@@ -32,6 +32,8 @@ from slokit.options import (
     Paths,
     ResolutionMode,
     ResolutionOpt,
+    ReviewFormat,
+    ReviewPeriod,
     RulesFormat,
     ServiceOpt,
     SnapshotOpt,
@@ -165,6 +167,75 @@ def report(
         out=out,
         templates=templates,
         adaptive=resolution is ResolutionMode.adaptive,
+    )
+
+
+@app.command()
+def review(
+    paths: Paths,
+    periods: Annotated[
+        int,
+        typer.Option(
+            "--periods", metavar="N", help="How many periods: the N most recent complete ones before --at."
+        ),
+    ] = 6,
+    period: Annotated[
+        ReviewPeriod | None,
+        typer.Option(
+            "--period",
+            metavar="month|week|quarter|window",
+            help="Calendar months, ISO weeks or quarters (in a calendar window's own timezone, else UTC), or "
+            "consecutive windows of each objective's length ending at --at (default: a calendar window's "
+            "own period, else month).",
+        ),
+    ] = None,
+    at: At = None,
+    team: TeamOpt = None,
+    service: ServiceOpt = None,
+    objective: ObjectiveOpt = None,
+    format: Annotated[
+        ReviewFormat,
+        typer.Option("--format", "-f", metavar="FORMAT", help="table, markdown, html or json."),
+    ] = ReviewFormat.table,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", metavar="FILE", help="Write the review to FILE (atomically) instead."),
+    ] = None,
+    snapshot: SnapshotOpt = None,
+    prometheus_url: UrlOpt = None,
+    header: HeaderOpt = None,
+    ca_bundle: CaOpt = None,
+    insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    source: SourceOpt = None,
+    config: ConfigOpt = None,
+    templates: TemplatesOpt = None,
+) -> int:
+    """The SLO review: each objective period by period (SLI, budget, incidents, alerts that would have
+    fired, freeze time, releases), its alert tiers' precision, recall and detection time, target advice,
+    what ate the budget, and each team's priorities.
+
+    Exit codes: 0 fine, 2 bad definitions or usage, 3 the data source failed for some objective (the review
+    still shows every other one).
+    """
+    from slokit.commands.review import review
+
+    return review(
+        paths,
+        format=format.value,
+        periods=periods,
+        period=None if period is None else period.value,
+        team=team,
+        services=service,
+        objectives=objective,
+        at=at,
+        snapshot=snapshot,
+        connection=Connection(
+            prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config, source=_mode(source)
+        ),
+        out=out,
+        templates=templates,
     )
 
 
@@ -481,6 +552,61 @@ def email_command(
             prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config, source=_mode(source)
         ),
         adaptive=resolution is ResolutionMode.adaptive,
+    )
+
+
+@app.command()
+def postmortem(
+    paths: Paths,
+    objective: Annotated[
+        str,
+        typer.Option(
+            "--objective", metavar="SERVICE/OBJECTIVE", help="The objective whose incident to draft."
+        ),
+    ],
+    incident: Annotated[
+        int | None,
+        typer.Option(
+            "--incident",
+            metavar="N",
+            help="Which incident: its number in the report, 1 the oldest in the objective's window at --at "
+            "(default: the largest that needs a postmortem, else the largest).",
+        ),
+    ] = None,
+    at: At = None,
+    snapshot: SnapshotOpt = None,
+    prometheus_url: UrlOpt = None,
+    header: HeaderOpt = None,
+    ca_bundle: CaOpt = None,
+    insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    source: SourceOpt = None,
+    config: ConfigOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", metavar="FILE", help="Write the draft to FILE (atomically) instead."),
+    ] = None,
+    templates: TemplatesOpt = None,
+) -> int:
+    """Draft a blameless postmortem (markdown) for one incident of an objective, filled from its data.
+
+    The incidents are those `slokit report` at the same --at lists for the objective. Exit codes: 0 drafted,
+    2 bad definitions or usage (an unknown objective, no such incident), 3 the data source failed.
+    """
+    from slokit.commands.postmortem import postmortem
+
+    return postmortem(
+        paths,
+        objective=objective,
+        incident=incident,
+        at=at,
+        snapshot=snapshot,
+        connection=Connection(
+            prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config, source=_mode(source)
+        ),
+        out=out,
+        templates=templates,
     )
 
 

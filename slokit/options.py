@@ -150,3 +150,17 @@ ConfigOpt = Annotated[
 class RulesFormat(StrEnum):
     prometheus = "prometheus"
     kubernetes = "kubernetes"
+
+
+class ReviewPeriod(StrEnum):
+    month = "month"
+    week = "week"
+    quarter = "quarter"
+    window = "window"
+
+
+class ReviewFormat(StrEnum):
+    table = "table"
+    markdown = "markdown"
+    html = "html"
+    json = "json"
