@@ -33,7 +33,7 @@ from slokit.engine.inputs import AlertTier, CalendarWindow, FloatArray, Policy, 
 from slokit.engine.periods import Period
 from slokit.engine.replay import Episode, TierReplay
 from slokit.engine.results import Incident
-from slokit.engine.windows import period_bounds, window_length
+from slokit.engine.windows import period_bounds
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -142,41 +142,56 @@ def history_incidents(history: HistoryInput, periods: Sequence[Period] = ()) -> 
         bounds = [(_aware(int(ts[0]) - step_ns), _aware(int(ts[-1])))]
     owner = _period_index(ts, [Period(s, e, "") for s, e in bounds])
     traffic = np.bincount(owner[owner >= 0], weights=total[owner >= 0], minlength=len(bounds))
-    span_start = _ns(bounds[0][0])
-    bound_ends = np.array([_ns(e) for _, e in bounds], dtype=np.int64)
+    bound_ns = np.array([[_ns(s), _ns(e)] for s, e in bounds], dtype=np.int64)
 
-    out: list[Incident] = []
-    for first, last, bad in zip(
-        spans.first.tolist(), spans.last.tolist(), spans.bad_events.tolist(), strict=True
-    ):
-        start_ns, end_ns = int(ts[first]) - step_ns, int(ts[last])
-        if end_ns <= span_start:
-            continue
-        start = _aware(start_ns)
-        # The period holding the start; the first one for a start in the lead-in, the last one after it.
-        which = min(int(np.searchsorted(bound_ends, start_ns, side="right")), len(bounds) - 1)
-        period_start, period_end = bounds[which]
-        allowed = (
-            ratio
-            * float(traffic[which])
-            * (window_length(history.window, start) / (period_end - period_start))
+    start_ns = ts[spans.first] - step_ns
+    end_ns = ts[spans.last]
+    # The period holding the start; the first one for a start in the lead-in, the last one after it.
+    which = np.minimum(np.searchsorted(bound_ns[:, 1], start_ns, side="right"), len(bounds) - 1)
+    period_length = (bound_ns[:, 1] - bound_ns[:, 0])[which]
+    allowed = ratio * traffic[which] * (_window_lengths(history, start_ns) / period_length)
+    share = np.zeros_like(allowed)
+    np.divide(spans.bad_events, allowed, out=share, where=allowed > 0)
+    # Left out: incidents of the lead-in alone, those in a lead-in whose period had no traffic (no budget
+    # to share), and noise below the report's floor.
+    keep = (end_ns > bound_ns[0, 0]) & (allowed > 0) & (share >= MIN_INCIDENT_SHARE)
+    return tuple(
+        Incident(
+            start=_aware(start),
+            end=_aware(end),
+            bad_events=bad,
+            budget_share=part,
+            postmortem_required=part * 100.0 > history.policy.postmortem_over,
+            located_to=history.step,
         )
-        if allowed <= 0:  # an incident in the lead-in of a period without traffic: no budget to share
-            continue
-        share = bad / allowed
-        if share < MIN_INCIDENT_SHARE:
-            continue
-        out.append(
-            Incident(
-                start=start,
-                end=_aware(end_ns),
-                bad_events=bad,
-                budget_share=share,
-                postmortem_required=share * 100.0 > history.policy.postmortem_over,
-                located_to=history.step,
-            )
+        for start, end, bad, part in zip(
+            start_ns[keep].tolist(),
+            end_ns[keep].tolist(),
+            spans.bad_events[keep].tolist(),
+            share[keep].tolist(),
+            strict=True,
         )
-    return tuple(out)
+    )
+
+
+def _calendar_bounds(window: CalendarWindow, first_ns: int, last_ns: int) -> IntArray:
+    """The bounds of the window's periods from the one holding ``first_ns`` to one ending at or after
+    ``last_ns``."""
+    bounds = [period_bounds(window, _aware(first_ns))[0]]
+    last = _aware(last_ns)
+    while bounds[-1] < last:
+        bounds.append(period_bounds(window, bounds[-1])[1])
+    return np.array([_ns(b) for b in bounds], dtype=np.int64)
+
+
+def _window_lengths(history: HistoryInput, at_ns: IntArray) -> FloatArray:
+    """The window's length in ns at each instant: its own, or the calendar period holding the instant."""
+    window = history.window
+    if not isinstance(window, CalendarWindow):
+        return np.full(at_ns.size, float(to_ns(window)))
+    bounds = _calendar_bounds(window, int(at_ns.min()), int(at_ns.max()) + 1)
+    index = np.searchsorted(bounds, at_ns, side="right") - 1
+    return np.asarray(bounds[index + 1] - bounds[index], dtype=np.float64)
 
 
 def _window_starts(history: HistoryInput, ts_ns: IntArray) -> IntArray:
@@ -189,11 +204,7 @@ def _window_starts(history: HistoryInput, ts_ns: IntArray) -> IntArray:
     window = history.window
     if not isinstance(window, CalendarWindow):
         return np.asarray(np.searchsorted(ts_ns, ts_ns - to_ns(window), side="right"), dtype=np.int64)
-    bounds = [period_bounds(window, _aware(int(ts_ns[0]) - step_ns))[0]]
-    last = _aware(int(ts_ns[-1]))
-    while bounds[-1] < last:
-        bounds.append(period_bounds(window, bounds[-1])[1])
-    bound_ns = np.array([_ns(b) for b in bounds], dtype=np.int64)
+    bound_ns = _calendar_bounds(window, int(ts_ns[0]) - step_ns, int(ts_ns[-1]))
     period_start = bound_ns[np.searchsorted(bound_ns, ts_ns, side="left") - 1]
     return np.asarray(np.searchsorted(ts_ns, period_start, side="right"), dtype=np.int64)
 

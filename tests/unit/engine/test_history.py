@@ -305,3 +305,17 @@ def test_advice_is_null_with_fewer_than_two_periods_of_data() -> None:
     assert advice.flags == ()
     assert advice.budget_consumed[:5] == (None,) * 5
     assert advice.budget_consumed[5] == pytest.approx(0.5)
+
+
+def test_history_incident_share_on_a_calendar_window_uses_the_month_it_starts_in() -> None:
+    # Weekly review periods, a Berlin calendar-month window: the budget is the month's at the week's traffic.
+    periods = review_periods("week", 2, datetime(2026, 11, 3, tzinfo=BERLIN), timezone="Europe/Berlin")
+    assert [p.label for p in periods] == ["2026-W43", "2026-W44"]
+    series = Hours(periods[0].start, periods[-1].end)
+    series.put_bad(datetime(2026, 10, 30, 12, tzinfo=BERLIN), 100.0)  # October: 745 hours
+    series.put_bad(datetime(2026, 11, 1, 12, tzinfo=BERLIN), 100.0)  # November: 720 hours
+    history = series.history(window=CalendarWindow("month", "Europe/Berlin"))
+    october, november = history_incidents(history, periods)
+    # W44 (26 October - 2 November) is 168 hours of 1000 events: 0.001 * 168,000 * month / 168 h.
+    assert october.budget_share == pytest.approx(100.0 / 745.0)
+    assert november.budget_share == pytest.approx(100.0 / 720.0)
