@@ -23,7 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
 
 from slokit import engine, pipeline
 from slokit.engine import history as engine_history
@@ -40,6 +42,7 @@ from slokit.sources.base import FetchedSeries, SeriesQuery, Source
 from slokit.sources.insight import InsightFailed, InsightSource, LabelShare, Release
 from slokit.spec.loader import Definitions, LoadedService
 from slokit.spec.models import Objective, Releases
+from slokit.timeparse import rfc3339
 
 HOUR = timedelta(hours=1)
 # The history's step: the first of these that every period bound falls on.
@@ -287,7 +290,7 @@ def _review(
         advice = engine_history.target_advice(figures, p.objective.target_fraction)
     except ValueError as exc:  # counts the engine refuses (negative, infinite): the input is unusable
         return _failed(p, f"{p.key}: {exc}")
-    notes = list(fetched.notes)
+    notes = [*fetched.notes, *_coverage(history, start)]
     attribution = _attribution(p, source, start, end, notes)
     reviewed = tuple(ReviewIncident(i) for i in incidents)
     known: tuple[Release, ...] | None = None
@@ -340,6 +343,22 @@ def _attribution(
     except InsightFailed as exc:  # Unavailable too: a note, not an error of the objective
         notes.append(_said("attribution", exc))
     return ()
+
+
+def _coverage(history: HistoryInput, start: datetime) -> list[str]:
+    """Where the data begins, when that is after the review does: the periods before it are unknown, and
+    the one it begins in holds only part of its time (its figures are of that part)."""
+    has = ~np.isnan(history.total)
+    if not has.any():
+        return ["no data over the reviewed periods"]
+    index = int(np.argmax(has))
+    first = datetime.fromtimestamp(
+        int(history.timestamps[index].astype("datetime64[s]").astype(np.int64)), UTC
+    )
+    first -= history.step
+    if first <= start:
+        return []
+    return [f"data from {rfc3339(first)} on: periods before it are unknown, the one it begins in is partial"]
 
 
 def _said(topic: str, exc: InsightFailed) -> str:

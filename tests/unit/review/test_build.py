@@ -78,6 +78,7 @@ class FakeSource:
     """A Source and InsightSource answering from the constructed events; records what it was asked."""
 
     failing: set[str] = field(default_factory=set)
+    data_from: datetime | None = None  # no data (NaN) in the steps ending at or before this
     insight_error: InsightFailed | None = None
     asked: list[SeriesQuery] = field(default_factory=list)
     attributions: list[tuple[str, tuple[str, ...], datetime, datetime]] = field(default_factory=list)
@@ -96,6 +97,9 @@ class FakeSource:
                 scale = query.step / HOUR
                 total = np.full(query.points, PER_HOUR * scale)
                 bad = np.array([bad_at(e) if query.step == HOUR else 0.0 for e in ends])
+                if self.data_from is not None:
+                    before = np.array([e <= self.data_from for e in ends])
+                    total[before] = np.nan
                 if query.sli.timeslices is not None:
                     result = FetchedSeries(query, series={VALUE: np.ones(query.points)})
                 else:
@@ -332,3 +336,14 @@ def test_selection_and_period_count_are_checked(shop: Path) -> None:
     assert [p.key for p in plan(definitions, AT, selection=Selection(team="shop-dev"))] == ["shop/checkout"]
     with pytest.raises(UsageError, match=r"^--periods must be at least 1, got 0$"):
         plan(definitions, AT, periods=0)
+
+
+def test_data_beginning_after_the_first_period_leaves_it_unknown_with_a_note(shop: Path) -> None:
+    begins = datetime(2026, 9, 20, tzinfo=UTC)
+    review = build_review(load([shop]), FakeSource(data_from=begins), AT, periods=3)
+    item = review.objectives[0]
+    assert item.periods[0].total_events is None and item.periods[0].sli is None
+    assert item.periods[1].total_events == pytest.approx(11 * 24 * PER_HOUR)  # September 20th to 30th
+    assert item.notes[0] == (
+        "data from 2026-09-20T00:00:00Z on: periods before it are unknown, the one it begins in is partial"
+    )
