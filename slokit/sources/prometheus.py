@@ -86,6 +86,9 @@ class PrometheusSource:
         self.http_queries = 0
         self.server_seconds = 0.0
         self._shared: SharedFetches | None = None  # one per fetch: a run's identical queries
+        # Attribution answers by (PromQL, time): a service's objectives over the same selectors and span
+        # (several targets of one SLI) ask alike, and each such query reads the whole span's samples.
+        self._by_values: dict[tuple[str, str], dict[str, float]] = {}
 
     @property
     def warnings(self) -> list[str]:
@@ -171,7 +174,11 @@ class PrometheusSource:
     def _by_value(
         self, label: str, role: str, expr: str, end: datetime, counter: list[int]
     ) -> dict[str, float]:
-        """The instant answer to ``sum by (label) (...)``: value -> events ("" for series without it)."""
+        """The instant answer to ``sum by (label) (...)``: value -> events ("" for series without it); an
+        answer the run already had is not asked again."""
+        key = (expr, _ts(end))
+        if key in self._by_values:
+            return dict(self._by_values[key])
         what = f"{role} attribution query"
         try:
             result = self._call(counter, partial(self._query_instant, expr, end, f"the {what}"))
@@ -193,6 +200,7 @@ class PrometheusSource:
             if np.isinf(events):
                 raise QueryFailed(f"the {what} returned an infinite count for {label}={value!r}: {expr}")
             out[value] = events
+        self._by_values[key] = dict(out)
         return out
 
     def releases(self, spec: Releases, start: datetime, end: datetime, step: timedelta) -> list[Release]:

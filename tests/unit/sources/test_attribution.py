@@ -123,6 +123,29 @@ def test_attribution_asks_each_label_in_turn(httpserver: HTTPServer) -> None:
     ]
 
 
+def test_objectives_over_the_same_selectors_and_span_send_each_attribution_query_once(
+    httpserver: HTTPServer,
+) -> None:
+    """Four targets of one SLI (issue 13's fleet): the same PromQL at the same time is asked once a run; a
+    different span is asked anew."""
+    sent: list[dict[str, str]] = []
+
+    def handler(request: Request) -> Response:
+        sent.append(dict(request.form))
+        return vector({"/pay": 3, "/cart": 1}, "handler", at=float(request.form["time"]))
+
+    httpserver.expect_request("/api/v1/query").respond_with_handler(handler)
+    prom = source(httpserver)
+    try:
+        answers = [prom.attribution(BAD_RATIO, ("handler",), START, END) for _ in range(4)]
+        later = prom.attribution(BAD_RATIO, ("handler",), START, END + timedelta(hours=1))
+    finally:
+        prom.close()
+    assert len(sent) == 2
+    assert answers == [later] * 4
+    assert answers[0] == [LabelShare("handler", "/pay", 3.0, 0.75), LabelShare("handler", "/cart", 1.0, 0.25)]
+
+
 def test_attribution_of_good_and_total_subtracts_per_value_clips_at_zero(httpserver: HTTPServer) -> None:
     """/pay: 100 - 40 = 60 bad; /cart: 50 - 55 is no bad event, not -5; /new only in total: all 5 bad;
     series without the label: 10 - 10."""
