@@ -15,6 +15,10 @@ window (rolling: the events of ``(t - W, t]``; calendar: of the step's own perio
 0 (``freeze_on: exhausted``) or below ``warn_below`` percent (``freeze_on: warning``); ``never`` freezes
 nothing. Steps before the history holds a whole rolling window use the events that exist, as ``slokit
 report`` does on a partial window; a window without events is not frozen (its budget is unknown).
+
+Time slices (``timeslices``) budget as the report does: ``(1 - target)`` of all the slices of the window
+(of the period, for a period's budget consumed), with data or not, so missing data neither spends nor
+earns budget; a calendar window's budget is its whole period's from its first day.
 """
 
 from __future__ import annotations
@@ -60,6 +64,13 @@ class HistoryInput:
     total: FloatArray
     policy: Policy = field(default_factory=Policy)
     alert_tiers: tuple[AlertTier, ...] = ()
+    timeslices: bool = False  # good/total are 1/0 and 1 per slice of ``step``
+
+    def slices(self, length_ns: IntArray | FloatArray | float) -> FloatArray:
+        """All the slices of ``step`` in ``length_ns``: a time-slice objective's budget base."""
+        return np.asarray(
+            np.floor(np.asarray(length_ns, dtype=np.float64) / to_ns(self.step)), dtype=np.float64
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +160,10 @@ def history_incidents(history: HistoryInput, periods: Sequence[Period] = ()) -> 
     # The period holding the start; the first one for a start in the lead-in, the last one after it.
     which = np.minimum(np.searchsorted(bound_ns[:, 1], start_ns, side="right"), len(bounds) - 1)
     period_length = (bound_ns[:, 1] - bound_ns[:, 0])[which]
-    allowed = ratio * traffic[which] * (_window_lengths(history, start_ns) / period_length)
+    window_ns = _window_lengths(history, start_ns)
+    # Time slices: the report's budget, all slices of the window with data or not.
+    base = history.slices(window_ns) if history.timeslices else traffic[which] * (window_ns / period_length)
+    allowed = np.asarray(ratio * base, dtype=np.float64)
     share = np.zeros_like(allowed)
     np.divide(spans.bad_events, allowed, out=share, where=allowed > 0)
     # Left out: incidents of the lead-in alone, those in a lead-in whose period had no traffic (no budget
@@ -194,6 +208,11 @@ def _window_lengths(history: HistoryInput, at_ns: IntArray) -> FloatArray:
     return np.asarray(bounds[index + 1] - bounds[index], dtype=np.float64)
 
 
+def _step_window_lengths(history: HistoryInput, ts_ns: IntArray) -> FloatArray:
+    """The window's length at each step end: its own, or the calendar period holding the step."""
+    return _window_lengths(history, ts_ns - 1)
+
+
 def _window_starts(history: HistoryInput, ts_ns: IntArray) -> IntArray:
     """Per step, the index of the first step of the objective's window at that step's end.
 
@@ -220,7 +239,13 @@ def frozen_steps(history: HistoryInput, block: EventBlock | None = None) -> np.n
     ends = np.arange(1, n + 1, dtype=np.int64)
     good = block.cs_good.between(0, begin, ends)
     bad = block.cs_bad.between(0, begin, ends)
-    allowed = error_budget_ratio(history.target) * (good + bad)
+    if history.timeslices:
+        allowed = error_budget_ratio(history.target) * history.slices(
+            _step_window_lengths(history, block.ts_ns)
+        )
+        allowed[good + bad <= 0] = 0.0  # no data in the window: its budget is unknown
+    else:
+        allowed = error_budget_ratio(history.target) * (good + bad)
     remaining = np.full(n, np.nan)
     np.divide(bad, allowed, out=remaining, where=allowed > 0)
     remaining = 1.0 - remaining
@@ -289,7 +314,6 @@ def period_figures(
     if not periods:
         return ()
     sums = _step_frame(history, periods)
-    ratio = error_budget_ratio(history.target)
     alerts = {s: _count_in([e.start for e in merged_episodes(replays, s)], periods) for s in SEVERITIES}
     out: list[PeriodFigures] = []
     for i, period in enumerate(periods):
@@ -306,7 +330,7 @@ def period_figures(
                 good_events=good if has_data else None,
                 total_events=total if has_data else None,
                 bad_events=bad if has_data else None,
-                budget_consumed=bad / (ratio * total) if sli is not None and ratio > 0 else None,
+                budget_consumed=_consumed(history, bad, total, period) if sli is not None else None,
                 met=None if sli is None else sli >= history.target,
                 incidents=len(inside),
                 largest_incident_share=max((x.budget_share for x in inside), default=None),
@@ -316,6 +340,13 @@ def period_figures(
             )
         )
     return tuple(out)
+
+
+def _consumed(history: HistoryInput, bad: float, total: float, period: Period) -> float | None:
+    """Bad events over the period's allowed bad events (time slices: of all its slices)."""
+    base = float(history.slices(to_ns(period.length))) if history.timeslices else total
+    allowed = error_budget_ratio(history.target) * base
+    return bad / allowed if allowed > 0 else None
 
 
 def target_advice(history: Sequence[PeriodFigures], target: float) -> Advice:

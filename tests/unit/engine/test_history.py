@@ -319,3 +319,54 @@ def test_history_incident_share_on_a_calendar_window_uses_the_month_it_starts_in
     # W44 (26 October - 2 November) is 168 hours of 1000 events: 0.001 * 168,000 * month / 168 h.
     assert october.budget_share == pytest.approx(100.0 / 745.0)
     assert november.budget_share == pytest.approx(100.0 / 720.0)
+
+
+def slice_history(start: datetime, end: datetime, bad_hours: Sequence[int], **extra: object) -> HistoryInput:
+    """Hourly slices from ``start``: 1 slice a step, bad in the hours (1-based step ends) listed."""
+    n = int((end - start) / HOUR)
+    good = np.ones(n)
+    good[[h - 1 for h in bad_hours]] = 0.0
+    first_end = np.datetime64(start.replace(tzinfo=None), "ns") + np.timedelta64(1, "h")
+    return HistoryInput(
+        key="svc/uptime",
+        target=0.99,
+        window=extra.pop("window", timedelta(days=30)),  # type: ignore[arg-type]
+        step=HOUR,
+        timestamps=first_end + np.arange(n) * np.timedelta64(1, "h"),
+        good=good,
+        total=np.ones(n),
+        timeslices=True,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize(("freeze_on", "from_hour"), [("exhausted", 32), ("warning", 30)])
+def test_time_slice_freeze_on_a_calendar_month_uses_the_whole_month_budget(
+    freeze_on: str, from_hour: int
+) -> None:
+    # November's 720 hourly slices at 99 % allow 7.2 bad slices, from its first day (as the report counts
+    # them). Bad slices in hours 25-32: the 8th (hour 32) exhausts it, the 6th (hour 30) leaves 1 - 6 / 7.2
+    # = 17 % (below the 25 % warning); frozen from there to the month's end. Counting the slices so far
+    # instead would have frozen from hour 25.
+    (november,) = review_periods("month", 1, datetime(2026, 12, 1, tzinfo=UTC))
+    history = slice_history(
+        november.start, november.end, range(25, 33), window=CalendarWindow("month"),
+        policy=Policy(freeze_on=freeze_on, warn_below=25.0),  # type: ignore[arg-type]
+    )  # fmt: skip
+    (figures_,) = period_figures(history, (november,), history_incidents(history, (november,)), ())
+    assert figures_.freeze_seconds == (720 - from_hour + 1) * 3600.0
+    assert figures_.budget_consumed == pytest.approx(8 / 7.2)
+
+
+def test_time_slice_budget_counts_all_slices_so_missing_data_neither_spends_nor_earns() -> None:
+    (november,) = review_periods("month", 1, datetime(2026, 12, 1, tzinfo=UTC))
+    history = slice_history(november.start, november.end, (400, 401, 402))
+    history.good[:360] = np.nan  # the first half of November: no data
+    history.total[:360] = np.nan
+    (incident,) = history_incidents(history, (november,))
+    # A 30-day window of hourly slices allows 0.01 * 720 = 7.2 bad slices, whatever the data covered.
+    assert incident.budget_share == pytest.approx(3 / 7.2)
+    (figures_,) = period_figures(history, (november,), (incident,), ())
+    assert figures_.total_events == 360 and figures_.bad_events == 3
+    assert figures_.sli == pytest.approx(357 / 360)
+    assert figures_.budget_consumed == pytest.approx(3 / 7.2)
