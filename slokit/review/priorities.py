@@ -15,10 +15,17 @@ from slokit.review.model import ObjectiveReview, TeamPriorities, TeamPriority
 
 
 def span_budget_consumed(objective: ObjectiveReview) -> float | None:
-    """Bad events over allowed bad events across all periods with data; None without any."""
+    """Bad events over allowed bad events across all periods with data; None without any.
+
+    Time slices are budgeted as the report does: all slices of each period, with data or not."""
     ratio = error_budget_ratio(objective.target)
-    bad = sum(f.bad_events or 0.0 for f in objective.periods)
-    allowed = ratio * sum(f.total_events or 0.0 for f in objective.periods)
+    known = [f for f in objective.periods if f.total_events is not None]
+    bad = sum(f.bad_events or 0.0 for f in known)
+    step = objective.step
+    if objective.timeslices and step is not None:
+        allowed = ratio * sum(f.period.length // step for f in known)
+    else:
+        allowed = ratio * sum(f.total_events or 0.0 for f in known)
     return bad / allowed if allowed > 0 else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -110,3 +111,13 @@ def test_teams_in_the_order_first_named_each_with_its_kind_when_it_has_one() -> 
     )
     assert [(t.team, t.kind) for t in teams] == [("payments-dev", "application"), ("platform-ops", None)]
     assert [p.objective for p in teams[0].by_budget] == ["a", "c"]
+
+
+def test_time_slices_are_budgeted_on_all_slices_of_the_periods_with_data() -> None:
+    # Hourly slices at 99.9 %: September (720 slices) and October (744) have data, November none. Half of
+    # October's slices were missing: the budget still counts all of them, as the report does.
+    uptime = dataclasses.replace(
+        objective("uptime", [(720, 1), (372, 2), None]), timeslices=True, step=timedelta(hours=1)
+    )
+    (ops,) = team_priorities([uptime])
+    assert ops.by_budget[0].budget_consumed == pytest.approx(3 / (0.001 * (720 + 744)))
