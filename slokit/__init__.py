@@ -34,7 +34,7 @@ def history(
     come from ``snapshot`` or from Prometheus (``prometheus_url``, else ``SLOKIT_PROMETHEUS_URL`` or the
     settings file, as on the command line). Columns: :data:`slokit.review.frame.COLUMNS`; objectives whose
     source failed are in ``frame.attrs["errors"]``. Bad definitions or options raise as the CLI's errors
-    (:class:`slokit.spec.DefinitionError`, :class:`slokit.errors.UsageError`). See docs/review.md.
+    (:class:`slokit.errors.DefinitionError`, :class:`slokit.errors.UsageError`). See docs/review.md.
     """
     # Imported here so that ``import slokit`` (and ``slokit report``) never loads pandas.
     from slokit.commands.common import Connection

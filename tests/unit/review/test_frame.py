@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
+import slokit
 from slokit.engine.history import Advice, PeriodFigures
 from slokit.engine.periods import Period
+from slokit.errors import DefinitionError, UsageError
 from slokit.review.frame import COLUMNS, review_frame
 from slokit.review.model import ObjectiveReview, Review
 
@@ -184,3 +186,21 @@ def test_slokit_report_does_not_import_pandas() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert done.stdout.splitlines()[-1] == "0 False"
+
+
+def test_history_selects_a_team_and_raises_the_commands_errors(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(Path(__file__).resolve().parents[3])
+    snapshot = "slo_definitions/snapshot.json.gz"
+    frame = slokit.history(
+        ["slo_definitions/"], snapshot=snapshot, period="week", periods=2, team="payments-dev"
+    )
+    assert set(frame["team"]) == {"payments-dev"}
+    assert list(frame["period"].unique()) == ["2026-W45", "2026-W46"]
+    with pytest.raises(UsageError, match="--periods must be at least 1, got 0"):
+        slokit.history("slo_definitions/", snapshot=snapshot, periods=0)
+    broken = tmp_path / "slo.yaml"
+    broken.write_text("version: 1\nservices: [\n", encoding="utf-8")
+    with pytest.raises(DefinitionError, match=re.escape(str(broken))):
+        slokit.history(broken, snapshot=snapshot)
