@@ -34,7 +34,9 @@ class LabelShare:
 
 @dataclass(frozen=True, slots=True)
 class Release:
-    at: datetime  # located to ``step`` of the query that found it
+    # The start of the step it happened in, located to ``located_to`` (the query's step) as an incident's
+    # start is located to the history's: a release at 10:20 found at an hourly step is at 10:00.
+    at: datetime
     version: str | None  # the label's new value; None for a marker expression
     located_to: timedelta
 

@@ -223,7 +223,8 @@ class PrometheusSource:
                 found = list(releases.new_values(present))
         except QueryFailed as exc:
             raise InsightFailed(excerpt(REDACT, f"releases: {exc}", MESSAGE_LIMIT)) from None
-        return [Release(first + index * step, version, step) for index, version in found]
+        # Located like an incident: the start of the step it happened in (index 0 is the step before).
+        return [Release(first + (index - 1) * step, version, step) for index, version in found]
 
     def _presence(
         self, label: str, expr: str, first: datetime, last: datetime, step: timedelta, counter: list[int]

@@ -14,7 +14,8 @@ Each step sees the expression over the whole step, not at its end alone: a selec
 At an hourly step an instant value would miss a marker that is 1 for a few minutes, and a version that
 lived less than an hour (a release rolled back at once). The query starts one step before the span, so
 that a release at the span's first step is seen; what is present at that step before the span predates it.
-A release is "located to the step": it happened in ``(at - step, at]``.
+A release is "located to the step" as an incident is: its time is the start of the step it happened in
+(the step whose value at ``at + step`` first showed it).
 """
 
 from __future__ import annotations

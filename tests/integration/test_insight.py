@@ -13,7 +13,8 @@ dedicated Prometheus, generated here with known answers:
   1.1, each version's series stopping when the next starts (as a restarted process stops exporting the old).
 * ``shop_deploy_marker{job="shop"}``: 1 at the minutes of ``MARKERS``, 0 otherwise.
 
-A release happening at ``T`` is expected at the end of the step holding it, ``ceil(T / step) * step``.
+A release happening at ``T`` is seen first at the step ending ``ceil(T / step) * step`` and located, as an
+incident, at that step's start.
 """
 
 from __future__ import annotations
@@ -194,8 +195,9 @@ def test_attribution_of_latency_matches_the_generated_slow_requests_per_handler(
 
 
 def located(moment: int, step: timedelta) -> datetime:
+    """The start of the step ``(t - step, t]`` holding ``moment``."""
     seconds = int(step.total_seconds())
-    return datetime.fromtimestamp(-(-moment // seconds) * seconds, UTC)
+    return datetime.fromtimestamp(-(-moment // seconds) * seconds - seconds, UTC)
 
 
 @pytest.mark.parametrize("step", [HOUR, timedelta(minutes=15)], ids=["1h", "15m"])

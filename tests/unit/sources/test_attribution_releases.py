@@ -1,7 +1,8 @@
 """Releases from Prometheus (issue 14, point 5): the range query sent and the steps read as releases.
 
 A fake Prometheus answers the range query with the steps chosen here (which version is present where, or the
-marker's value); the releases expected are read off those steps by hand.
+marker's value); the releases expected are read off those steps by hand. A release first seen at the step
+ending at ``t`` happened in ``(t - step, t]`` and is located, as an incident, at the step start ``t - step``.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def test_a_release_is_the_first_step_a_new_version_appears_and_a_rollback_is_one
             "step": "1h",
         }
     ]
-    assert found == [Release(at(3), "1.1", HOUR), Release(at(7), "1.0", HOUR), Release(at(11), "1.2", HOUR)]
+    assert found == [Release(at(2), "1.1", HOUR), Release(at(6), "1.0", HOUR), Release(at(10), "1.2", HOUR)]
 
 
 def test_a_version_present_at_the_step_before_the_span_predates_it(httpserver: HTTPServer) -> None:
@@ -101,12 +102,12 @@ def test_a_version_present_at_the_step_before_the_span_predates_it(httpserver: H
         ),
     )
     found = releases(httpserver, BUILD, at(10) + HOUR / 2, at(11) + HOUR / 2)
-    assert found == [Release(at(11), "1.1", HOUR)]
+    assert found == [Release(at(10), "1.1", HOUR)]
 
 
 def test_a_service_first_seen_inside_the_span_is_released_then(httpserver: HTTPServer) -> None:
     serve(httpserver, lambda form: matrix([({"version": "2.0"}, steps(START, "..xx"))]))
-    assert releases(httpserver, BUILD, START, at(3)) == [Release(at(2), "2.0", HOUR)]
+    assert releases(httpserver, BUILD, START, at(3)) == [Release(at(1), "2.0", HOUR)]
 
 
 def test_series_without_the_version_label_are_no_release(httpserver: HTTPServer) -> None:
@@ -124,7 +125,7 @@ def test_a_marker_release_is_the_first_step_of_each_run_above_zero(httpserver: H
     sent = serve(httpserver, lambda form: matrix([({}, points)]))
     found = releases(httpserver, MARKER, START, at(8))
     assert sent[0]["query"] == 'max(max_over_time(deploy_marker{job="shop"}[1h]))'
-    assert found == [Release(at(4), None, HOUR), Release(at(6), None, HOUR)]
+    assert found == [Release(at(3), None, HOUR), Release(at(5), None, HOUR)]
 
 
 def test_a_marker_expression_is_read_over_each_step_through_a_subquery(httpserver: HTTPServer) -> None:
@@ -155,7 +156,7 @@ def test_releases_over_more_than_11000_steps_are_fetched_in_chunks(httpserver: H
         (int(START.timestamp()), int((START + 10_999 * minute).timestamp())),
         (int((START + 11_000 * minute).timestamp()), int(end.timestamp())),
     ]
-    assert found == [Release(switch, "2", minute)]
+    assert found == [Release(switch - minute, "2", minute)]
 
 
 @pytest.mark.parametrize(
