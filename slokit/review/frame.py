@@ -1,9 +1,11 @@
 """The review as a pandas DataFrame: one row per objective and period, for notebooks and scripts.
 
 Columns follow the JSON contract's ``periods[]`` with the objective's identity in front. Unknown numbers
-stay unknown: NaN in the float columns, ``<NA>`` in ``met`` (nullable boolean) and ``releases`` (nullable
-integer), never 0. ``start`` and ``end`` are timezone-aware (UTC). An objective whose data source failed
-has no rows; its error is in ``frame.attrs["errors"]`` (``{"service/objective": message}``).
+stay unknown: NaN in the float columns, ``<NA>`` in ``met`` (nullable boolean) and the counts (nullable
+integers), never 0. A period without data has unknown incidents, alerts and freeze time too (nothing was
+there to count), as the review's tables show them. ``start`` and ``end`` are timezone-aware (UTC). An
+objective whose data source failed has no rows; its error is in ``frame.attrs["errors"]``
+(``{"service/objective": message}``).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ COLUMNS: tuple[str, ...] = (
 )
 
 _FLOATS = ("sli", "good_events", "total_events", "bad_events", "budget_consumed", "freeze_seconds")
-_COUNTS = ("incidents", "alerts_page", "alerts_ticket")
+_COUNTS = ("incidents", "alerts_page", "alerts_ticket", "releases")
+_COUNTED = ("incidents", "alerts_page", "alerts_ticket", "freeze_seconds")  # unknown without data
 
 
 def review_frame(review: Review) -> pd.DataFrame:
@@ -72,9 +75,9 @@ def review_frame(review: Review) -> pd.DataFrame:
     for column in _FLOATS:
         frame[column] = pd.to_numeric(frame[column], errors="raise").astype("float64")
     for column in _COUNTS:
-        frame[column] = frame[column].astype("int64")
+        frame[column] = frame[column].astype("Int64")
+    frame.loc[frame["total_events"].isna(), list(_COUNTED)] = pd.NA
     frame["met"] = frame["met"].astype("boolean")
-    frame["releases"] = frame["releases"].astype("Int64")
     for column in ("start", "end"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
     for column in ("service", "objective", "kind", "team", "period"):

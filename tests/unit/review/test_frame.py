@@ -132,8 +132,15 @@ def test_unknown_stays_unknown_not_zero() -> None:
     for column in ("sli", "good_events", "total_events", "bad_events", "budget_consumed"):
         assert math.isnan(october[column]), column
     assert october["met"] is pd.NA
+    # Nothing was there to count: incidents, alerts and freeze time are unknown too.
+    assert (october["incidents"], october["alerts_page"], october["alerts_ticket"]) == (pd.NA,) * 3
+    assert math.isnan(october["freeze_seconds"])
     assert october["releases"] is pd.NA  # releases not known
-    assert str(frame["met"].dtype) == "boolean" and str(frame["releases"].dtype) == "Int64"
+    assert str(frame["met"].dtype) == "boolean"
+    assert {str(frame[c].dtype) for c in ("incidents", "alerts_page", "alerts_ticket", "releases")} == {
+        "Int64"
+    }
+    assert frame.iloc[3]["incidents"] == 0  # November had data and no incident: a known 0
     # Means skip the unknown month instead of averaging in a zero.
     assert frame.groupby("objective")["bad_events"].mean()["latency"] == 100.0
 
