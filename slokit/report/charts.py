@@ -79,8 +79,8 @@ class ChartData:
             warn_below=item.policy.warn_below,
             page_factors=tuple(sorted({a.factor for a in alerts if a.severity == "page"})),
             ticket_factors=tuple(sorted({a.factor for a in alerts if a.severity == "ticket"})),
-            period_end=_utc64(calendar.period_end) if calendar else None,
-            data_start=_utc64(coverage.first_data) if partial and coverage and coverage.first_data else None,
+            period_end=utc64(calendar.period_end) if calendar else None,
+            data_start=utc64(coverage.first_data) if partial and coverage and coverage.first_data else None,
         )
 
 
@@ -138,7 +138,8 @@ def _draw_pair(data: ChartData) -> Charts:
     return Charts(canvas.budget(data), canvas.burn(data))
 
 
-def _utc64(moment: datetime) -> np.datetime64:
+def utc64(moment: datetime) -> np.datetime64:
+    """An aware datetime as a naive UTC ``datetime64[ns]``, as the chart series are."""
     return np.datetime64(moment.astimezone(UTC).replace(tzinfo=None), "ns")
 
 
@@ -157,8 +158,8 @@ class _Canvas:
     """One figure per chart kind, reused: axes, ticks and styling stay; the data artists are replaced."""
 
     def __init__(self) -> None:
-        self._budget_ax = _figure()
-        self._burn_ax = _figure()
+        self._budget_ax = new_axes()
+        self._burn_ax = new_axes()
         # Linear from 0 to 1x, logarithmic above: a 200x spike and the 1x line are both readable.
         self._burn_ax.set_yscale("symlog", linthresh=1.0, linscale=0.6)
         self._burn_ax.yaxis.set_minor_locator(_null_locator())  # symlog's minor ticks cost time, add noise
@@ -188,7 +189,7 @@ class _Canvas:
         bottom, top = min(low, 0.0), max(high, 100.0)
         pad = (top - bottom) * 0.08
         ax.set_ylim(bottom - pad, top + pad)
-        ax.yaxis.set_major_formatter(_formatter(lambda v: fmt.percent(v / 100, 1)))
+        ax.yaxis.set_major_formatter(formatter(lambda v: fmt.percent(v / 100, 1)))
         return self._finish(ax, data)
 
     def burn(self, data: ChartData) -> bytes:
@@ -218,7 +219,7 @@ class _Canvas:
         ax.set_ylim(0.0, top * 1.6)  # headroom on the log part keeps the top tier's label inside
         for y_value, text, colour in _place_labels(ax, labels):
             add(self._label(ax, y_value, text, colour))
-        ax.yaxis.set_major_formatter(_formatter(lambda v: fmt.burn(v).replace(".0x", "x")))
+        ax.yaxis.set_major_formatter(formatter(lambda v: fmt.burn(v).replace(".0x", "x")))
         return self._finish(ax, data)
 
     def _reset(self, ax: Axes) -> Axes:
@@ -253,13 +254,14 @@ class _Canvas:
         if start == end:
             start = start - np.timedelta64(1, "h")
         ax.set_xlim(start, end)
-        return _png(ax)
+        return png(ax)
 
 
-def _png(ax: Axes) -> bytes:
+def png(ax: Axes) -> bytes:
+    """The figure of ``ax`` (from :func:`new_axes`) as a 32-colour PNG, the same bytes for the same data."""
     from PIL import Image  # a dependency of matplotlib
 
-    canvas = cast("FigureCanvasAgg", ax.figure.canvas)  # _figure attached it
+    canvas = cast("FigureCanvasAgg", ax.figure.canvas)  # new_axes attached it
     canvas.draw()  # type: ignore[no-untyped-call]  # matplotlib leaves these few unannotated
     rgba = np.asarray(canvas.buffer_rgba())  # type: ignore[no-untyped-call]
     image = Image.fromarray(rgba).convert("RGB")
@@ -270,7 +272,9 @@ def _png(ax: Axes) -> bytes:
     return buffer.getvalue()
 
 
-def _figure() -> Axes:
+def new_axes() -> Axes:
+    """A 600 x 180 px figure's axes in the report's style: a date x axis, light grid, no top or right spine.
+    The review's charts (:mod:`slokit.review.charts`) draw on these too."""
     import matplotlib.dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -324,7 +328,8 @@ def _null_locator() -> Any:
     return NullLocator()
 
 
-def _formatter(function: Any) -> Any:
+def formatter(function: Any) -> Any:
+    """A tick formatter calling ``function(value)``."""
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda value, _position: function(value))
