@@ -610,61 +610,6 @@ def postmortem(
     )
 
 
-@app.command()
-def postmortem(
-    paths: Paths,
-    objective: Annotated[
-        str,
-        typer.Option(
-            "--objective", metavar="SERVICE/OBJECTIVE", help="The objective whose incident to draft."
-        ),
-    ],
-    incident: Annotated[
-        int | None,
-        typer.Option(
-            "--incident",
-            metavar="N",
-            help="Which incident: its number in the report, 1 the oldest in the objective's window at --at "
-            "(default: the largest that needs a postmortem, else the largest).",
-        ),
-    ] = None,
-    at: At = None,
-    snapshot: SnapshotOpt = None,
-    prometheus_url: UrlOpt = None,
-    header: HeaderOpt = None,
-    ca_bundle: CaOpt = None,
-    insecure: InsecureOpt = False,
-    timeout: TimeoutOpt = None,
-    concurrency: ConcurrencyOpt = None,
-    source: SourceOpt = None,
-    config: ConfigOpt = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", metavar="FILE", help="Write the draft to FILE (atomically) instead."),
-    ] = None,
-    templates: TemplatesOpt = None,
-) -> int:
-    """Draft a blameless postmortem (markdown) for one incident of an objective, filled from its data.
-
-    The incidents are those `slokit report` at the same --at lists for the objective. Exit codes: 0 drafted,
-    2 bad definitions or usage (an unknown objective, no such incident), 3 the data source failed.
-    """
-    from slokit.commands.postmortem import postmortem
-
-    return postmortem(
-        paths,
-        objective=objective,
-        incident=incident,
-        at=at,
-        snapshot=snapshot,
-        connection=Connection(
-            prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config, source=_mode(source)
-        ),
-        out=out,
-        templates=templates,
-    )
-
-
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; the single place where errors become exit codes."""
     _State.debug = False
