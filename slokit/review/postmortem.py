@@ -454,9 +454,9 @@ def timeline(pm: Postmortem, resolution: Resolution | None) -> tuple[TimelineEnt
             if mark.during
             else f"{fmt.duration(mark.before_start)} before the start"
         )
-        entries.append(
-            TimelineEntry(release.at, "release", f"{name.capitalize()} ({when})", release.located_to)
-        )
+        # Known to the objective's step goes without saying, as for the incident's bounds.
+        coarse = release.located_to if release.located_to > pm.step else None
+        entries.append(TimelineEntry(release.at, "release", f"{name.capitalize()} ({when})", coarse))
     entries.append(
         TimelineEntry(
             incident.start, "start", "Start: the error budget starts burning faster than 1x", located

@@ -166,3 +166,14 @@ def test_outage_draft_at_the_end_is_located_to_the_hour(
         f"| {hhmm(start)} (located to the hour) | Start: the error budget starts burning faster than 1x |"
         in text
     )
+    # The peak is a whole hour there: the hour of the generator's events that burned fastest.
+    ends, bad = promdata.step_events(
+        "http_requests_total", {"job": "checkout", "code": Matcher("=~", "5..")}, start, end, HOUR
+    )
+    _, total = promdata.step_events("http_requests_total", {"job": "checkout"}, start, end, HOUR)
+    burn = bad / total / (1 - TARGET)
+    peak = int(np.argmax(burn))
+    rate = f"{burn[peak]:,.0f}x" if burn[peak] >= 100 else f"{burn[peak]:.1f}x"
+    when = f"{hhmm(int(ends[peak]))} (located to the hour)"
+    row = f"| {when} | Peak burn rate {rate} over the 1h ending at this time |"
+    assert row in text

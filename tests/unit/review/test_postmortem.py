@@ -343,3 +343,31 @@ def test_usage_errors_name_what_exists(
     with pytest.raises(UsageError) as raised:
         make(definitions, key, number)
     assert str(raised.value) == message
+
+
+def render(result: Draft) -> str:
+    from slokit.report.templates import render as render_template
+
+    return render_template("postmortem.md.j2", None, pm=result.postmortem)
+
+
+def test_bundled_template_renders_attribution_releases_and_unknowns(definitions: Definitions) -> None:
+    text = render(make(definitions, source=FakeSource(fail={"shop/orders"})))
+    assert "| Label | Value | Bad events | Share |\n| --- | --- | ---: | ---: |\n" in text
+    assert "| handler | /pay | 300 | 78.9% |\n| handler | /cart | 80 | 21.1% |\n" in text
+    assert "| 2026-11-18 09:48 | Release 1.42 (12m before the start) |\n" in text
+    assert "| 2026-11-18 10:20 | Release 1.43 (20m after the start) |\n" in text
+    assert "Unknown for orders: the data source failed for it.\n" in text
+    assert "Alert tiers that would not have fired: ticket 1d/2h (3.0x), ticket 3d/6h (1.0x).\n" in text
+    assert "| Bad events | 380 of 4,000 |\n" in text
+    assert "| SLI during the incident | 90.5% (target 99.9%) |\n" in text
+
+
+def test_bundled_template_says_what_a_snapshot_cannot_tell(definitions: Definitions) -> None:
+    text = render(make(definitions, source=FakeSource(insight=Unavailable("no labels"))))
+    assert "Releases: unknown from a snapshot.\n" in text
+    assert "Bad events by handler: unknown from a snapshot.\n" in text
+    quiet = render(make(definitions, "edge/api"))
+    assert "Releases: the service defines no releases.\n" in quiet
+    assert "The objective names no `attribute_by` labels" in quiet
+    assert "No other objective of edge had an incident overlapping this one.\n" in quiet
