@@ -449,11 +449,12 @@ def timeline(pm: Postmortem, resolution: Resolution | None) -> tuple[TimelineEnt
     for mark in pm.releases or ():
         release = mark.release
         name = f"release {release.version}" if release.version else "a release"
-        when = (
-            f"{fmt.duration(-mark.before_start)} after the start"
-            if mark.during
-            else f"{fmt.duration(mark.before_start)} before the start"
-        )
+        if mark.during:
+            when = f"{fmt.duration(-mark.before_start)} after the start"
+        elif mark.before_start:
+            when = f"{fmt.duration(mark.before_start)} before the start"
+        else:
+            when = "at the start"  # in the step the incident started in
         # Known to the objective's step goes without saying, as for the incident's bounds.
         coarse = release.located_to if release.located_to > pm.step else None
         entries.append(TimelineEntry(release.at, "release", f"{name.capitalize()} ({when})", coarse))

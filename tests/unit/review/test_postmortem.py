@@ -118,6 +118,7 @@ class FakeSource:
     fail: set[str] = field(default_factory=set)
     insight: Exception | None = None
     asked: list[tuple[str, object, datetime, datetime]] = field(default_factory=list)
+    known_releases: list[Release] = field(default_factory=lambda: list(RELEASES))
 
     def fetch(
         self, queries: Sequence[SeriesQuery], on_done: Callable[[FetchedSeries], None] | None = None
@@ -147,7 +148,7 @@ class FakeSource:
         self.asked.append(("releases", releases.label, start, end))
         if self.insight is not None:
             raise self.insight
-        return [r for r in RELEASES if start < r.at <= end]
+        return [r for r in self.known_releases if start < r.at <= end]
 
 
 @pytest.fixture
@@ -371,3 +372,13 @@ def test_bundled_template_says_what_a_snapshot_cannot_tell(definitions: Definiti
     assert "Releases: the service defines no releases.\n" in quiet
     assert "The objective names no `attribute_by` labels" in quiet
     assert "No other objective of edge had an incident overlapping this one.\n" in quiet
+
+
+def test_a_release_in_the_step_the_incident_started_in_is_at_the_start(definitions: Definitions) -> None:
+    # Releases are dated by the start of the step they happened in, like an incident's start.
+    source = FakeSource(known_releases=[Release(T0, "2.0", timedelta(minutes=5))])
+    pm = make(definitions, source=source).postmortem
+    assert [(e.at, e.text) for e in pm.timeline if e.kind == "release"] == [
+        (T0, "Release 2.0 (at the start)")
+    ]
+    assert pm.timeline[0].kind == "release"  # before the start entry of the same time
