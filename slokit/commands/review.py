@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from slokit.sources.base import Source
     from slokit.sources.prometheus import PrometheusSource
 
+# The records of `slokit rules` hold the evaluation step (5 minutes); the review reads hours over months.
+RECORDED = (
+    "the review reads hourly steps over months, which the recorded series of `slokit rules` (one per "
+    "evaluation step) do not hold: use --source auto or raw (auto reads the selectors for the review)"
+)
 NOTHING_SELECTED = "nothing to review: no objective matches the selection (--team, --service, --objective)"
 
 
@@ -68,6 +73,8 @@ def review(
 
         fits = sys.stdout.isatty() or "COLUMNS" in os.environ
         render_review_table(result, Console(width=None if fits else REVIEW_TABLE_WIDTH, soft_wrap=False))
+        if sys.stdout.isatty():  # the table shows each objective's error on the same screen
+            return int(result.exit_code)
     else:
         typer.echo(render(result, format, templates), nl=False)
     echo_errors(result)
@@ -132,6 +139,9 @@ def review_from_paths(
             refuse_after_snapshot(moment, history.evaluated_at, str(snapshot))
     else:
         source = server = prometheus_source(connection or Connection())
+        if server.settings.source == "recorded":
+            server.close()
+            raise UsageError(RECORDED)
     pinned = pipeline.pin(moment or now)
     try:
         with progress(count if show_progress else 0) as advance:
