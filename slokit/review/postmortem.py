@@ -126,6 +126,7 @@ class Postmortem:
     timeline: tuple[TimelineEntry, ...]
     runbook: str | None = None
     dashboard: str | None = None
+    notes: tuple[str, ...] = ()  # what the figures rest on (the report's notes of the objective)
 
     @property
     def ongoing(self) -> bool:
@@ -384,6 +385,7 @@ def build(
         timeline=(),
         runbook=item.runbook,
         dashboard=item.dashboard,
+        notes=item.notes,
     )
     return replace(postmortem, timeline=timeline(postmortem, steps.resolution))
 

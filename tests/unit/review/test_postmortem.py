@@ -119,6 +119,7 @@ class FakeSource:
     insight: Exception | None = None
     asked: list[tuple[str, object, datetime, datetime]] = field(default_factory=list)
     known_releases: list[Release] = field(default_factory=lambda: list(RELEASES))
+    notes: tuple[str, ...] = ()
 
     def fetch(
         self, queries: Sequence[SeriesQuery], on_done: Callable[[FetchedSeries], None] | None = None
@@ -130,7 +131,8 @@ class FakeSource:
                 continue
             bad, total = step_events(query, FAILURES[query.key])
             roles = {TOTAL: total, BAD: bad} if query.sli.ratio and query.sli.ratio.bad else {}
-            out.append(FetchedSeries(query, roles or {TOTAL: total, GOOD: total - bad}))
+            notes = self.notes if query.key == "shop/api" else ()
+            out.append(FetchedSeries(query, roles or {TOTAL: total, GOOD: total - bad}, notes=notes))
         return out
 
     def close(self) -> None:
@@ -382,3 +384,9 @@ def test_a_release_in_the_step_the_incident_started_in_is_at_the_start(definitio
         (T0, "Release 2.0 (at the start)")
     ]
     assert pm.timeline[0].kind == "release"  # before the start entry of the same time
+
+
+def test_the_reports_notes_on_the_objective_are_in_the_impact(definitions: Definitions) -> None:
+    note = "no series matched the good selector over the range: counted as 0 good events"
+    text = render(make(definitions, source=FakeSource(notes=(note,))))
+    assert f"| SLI during the incident | 90.5% (target 99.9%) |\n\nNote: {note}\n" in text
