@@ -32,7 +32,8 @@ from slokit.sources.insight import InsightFailed, InsightSource, LabelShare, Rel
 from slokit.spec.loader import Definitions, LoadedService
 from slokit.spec.models import KINDS, Kind
 
-SNAPSHOT_UNKNOWN = "unknown from a snapshot"
+SNAPSHOT_UNKNOWN = "unknown from a snapshot"  # the one source that raises Unavailable
+CANNOT_TELL = "unknown: the data source cannot tell"
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,9 +281,12 @@ def ask(
     releases: tuple[Release, ...] | None = None
     releases_note: str | None = "the service defines no releases"
     spec = loaded.spec.releases
-    if spec is not None:
+    asked = _insight(source)
+    if spec is not None and asked is None:
+        releases_note = CANNOT_TELL
+    elif spec is not None and asked is not None:
         try:
-            found = _insight(source).releases(spec, incident.start - spec.within, incident.end, step)
+            found = asked.releases(spec, incident.start - spec.within, incident.end, step)
             releases, releases_note = tuple(found), None
         except Unavailable:
             releases_note = SNAPSHOT_UNKNOWN
@@ -291,11 +295,11 @@ def ask(
             errors.append(f"{key}: releases: {exc}")
     attribution: tuple[LabelShare, ...] | None = None
     attribution_note: str | None = None
-    if objective.attribute_by:
+    if objective.attribute_by and asked is None:
+        attribution_note = CANNOT_TELL
+    elif objective.attribute_by and asked is not None:
         try:
-            shares = _insight(source).attribution(
-                objective.sli, objective.attribute_by, incident.start, incident.end
-            )
+            shares = asked.attribution(objective.sli, objective.attribute_by, incident.start, incident.end)
             attribution = tuple(shares)
         except Unavailable:
             attribution_note = SNAPSHOT_UNKNOWN
@@ -305,9 +309,9 @@ def ask(
     return Insight(releases, releases_note, attribution, attribution_note)
 
 
-def _insight(source: object) -> InsightSource:
+def _insight(source: object) -> InsightSource | None:
     if not (hasattr(source, "attribution") and hasattr(source, "releases")):
-        raise Unavailable("this source cannot tell")
+        return None
     return cast(InsightSource, source)
 
 

@@ -390,3 +390,17 @@ def test_the_reports_notes_on_the_objective_are_in_the_impact(definitions: Defin
     note = "no series matched the good selector over the range: counted as 0 good events"
     text = render(make(definitions, source=FakeSource(notes=(note,))))
     assert f"| SLI during the incident | 90.5% (target 99.9%) |\n\nNote: {note}\n" in text
+
+
+def test_a_source_without_releases_or_attribution_says_it_cannot_tell(definitions: Definitions) -> None:
+    class SeriesOnly:
+        fetch = FakeSource().fetch
+
+        def close(self) -> None:
+            pass
+
+    result = draft(definitions, SeriesOnly(), AT, "shop/api", None, adaptive=False)
+    pm = result.postmortem
+    assert (pm.releases, pm.releases_note) == (None, "unknown: the data source cannot tell")
+    assert (pm.attribution, pm.attribution_note) == (None, "unknown: the data source cannot tell")
+    assert result.errors == ()
