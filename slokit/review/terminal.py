@@ -111,7 +111,7 @@ def _paragraph(text: str, style: str = "") -> Padding:
 def objective_block(item: ObjectiveReview, review: Review, keep: tuple[int, ...]) -> Group:
     head = Text(f"{item.service}/{item.objective}", style="bold")
     head.append(
-        f" · {item.team} ({item.kind}) · target {fmt.percent(item.target)} · {words.window(item.window)}",
+        f" · {item.team} · target {fmt.percent(item.target)} · {words.window(item.window)}",
         style="",
     )
     parts: list[RenderableType] = [head]
@@ -156,17 +156,27 @@ def priorities_block(priorities: Sequence[TeamPriorities], review: Review) -> Gr
     ]
     for team in priorities:
         parts.append(_indent(Text(team.team + (f" ({team.kind})" if team.kind else ""), style="bold")))
+        # Ranked by budget, each with its trend; the trend's own ranking as a sentence under it (two
+        # rankings side by side would not fit 80 columns).
         grid = Table(box=None, pad_edge=False, show_edge=False, padding=(0, 2, 0, 0))
-        grid.add_column("by budget consumed", ratio=1)
-        grid.add_column("by trend", ratio=1)
-        for rank, by_budget, by_trend in words.ranked(team):
+        grid.add_column("#", justify="right", no_wrap=True)
+        grid.add_column("by budget consumed", overflow="fold")
+        grid.add_column("consumed", justify="right", no_wrap=True)
+        grid.add_column("trend", justify="right", no_wrap=True)
+        for rank, row in enumerate(team.by_budget, start=1):
             grid.add_row(
-                f"{rank}. {words.priority_name(by_budget)} {words.budget(by_budget.budget_consumed)}"
-                if by_budget
-                else "",
-                f"{rank}. {words.priority_name(by_trend)} {words.trend(by_trend.trend)}" if by_trend else "",
+                f"{rank}.",
+                words.priority_name(row),
+                words.budget(row.budget_consumed),
+                words.trend(row.trend),
             )
         parts.append(_indent(grid, 2))
+        rising = ", ".join(
+            f"{words.priority_name(row)} {words.trend(row.trend)}"
+            for row in team.by_trend
+            if row.trend is not None and row.trend > 0
+        )
+        parts.append(_indent(Text(f"Rising fastest: {rising or 'none'}."), 2))
     return Group(*parts)
 
 

@@ -136,7 +136,13 @@ def period_cells(period: PeriodFigures) -> PeriodCells:
             else (fmt.NONE if seen else UNKNOWN)  # no incident: no largest one
         ),
         postmortems=counted(period.postmortems_required),
-        freeze="none" if period.freeze_seconds == 0 else fmt.duration(period.freeze_seconds),
+        freeze=(
+            UNKNOWN
+            if not seen
+            else "none"
+            if period.freeze_seconds == 0
+            else fmt.duration(period.freeze_seconds)
+        ),
         page=counted(period.alerts.get("page", 0)),
         ticket=counted(period.alerts.get("ticket", 0)),
         releases=UNKNOWN if period.releases is None else str(period.releases),

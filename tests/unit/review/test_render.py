@@ -103,10 +103,9 @@ def test_periods_without_data_read_unknown_never_zero_or_100_percent(review: Rev
     text = section(markdown(review), "checkout/latency")
     for label in ("2026-06", "2026-07"):
         [row] = rows(text, label)
-        # SLI, target met, good, total, bad, budget, incidents, largest, postmortems: unknown; freeze: none
-        # (no policy applied); alerts unknown; releases are known from their own query.
-        assert row[1:10] == ["unknown"] * 9
-        assert row[11:13] == ["unknown", "unknown"]
+        # SLI, target met, good, total, bad, budget, incidents, largest, postmortems, freeze, alerts: unknown;
+        # releases are known from their own query.
+        assert row[1:14] == ["unknown"] * 12 + ["1" if label == "2026-06" else "0"]
         assert not {"0", "0.0%", "100%", "0%"} & set(row[1:10])
     # The summary counts only the months with data: met in 4 of 4, 2 unknown.
     [summary] = rows(section(markdown(review), "Summary"), "checkout/latency")
@@ -403,9 +402,7 @@ def test_terminal_summary_fits_80_columns_when_piped(review: Review) -> None:
     assert [line.strip() for line in too_wide if not line.strip().startswith("error:")] == []
     assert "\x1b[" not in text
     lines = text.splitlines()
-    history = lines[
-        lines.index("checkout/availability · platform-ops (operational) · target 99.9% · 30d") + 1
-    ]
+    history = lines[lines.index("checkout/availability · platform-ops · target 99.9% · 30d") + 1]
     assert history.split() == ["period", "SLI", "target", "budget", "incidents", "page/ticket", "releases"]
     august = next(line for line in lines if line.strip().startswith("2026-08"))
     assert august.split() == ["2026-08", "99.8%", "✗", "missed", "200.0%", "2", "·", "137.8%", "3/1", "1"]
@@ -431,7 +428,11 @@ def test_terminal_summary_has_advice_flags_and_priorities(review: Review) -> Non
     assert "Advice: 99.9% was met in 5 of 6 months; keep it." in text
     assert "Flag aspirational: the target was missed in 4 of 6 months" in text
     assert "What each team should work on next" in text
-    assert "1. checkout/availability 65.9% 1. checkout/uptime +92.6 pts" in text
+    assert "1. checkout/availability 65.9% +55.0 pts 2. checkout/uptime 22.8% +92.6 pts" in text
+    assert (
+        "Rising fastest: checkout/uptime +92.6 pts, checkout/availability +55.0 pts, "
+        "checkout/latency +0.6 pts."
+    ) in text
     assert "error: query failed: HTTP 503 Service Unavailable from http://prometheus:9090" in text
 
 
