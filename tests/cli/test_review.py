@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import re
 import socket
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -208,3 +209,26 @@ def test_review_refuses_source_recorded_before_any_query(capsys: pytest.CaptureF
         "per evaluation step) do not hold: use --source auto or raw (auto reads the selectors for the "
         "review)\n",
     )
+
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+README_REVIEW = README.split("### `slokit review`", 1)[1].split("\n### ", 1)[0]
+
+
+def test_every_review_option_is_in_the_readme_section(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["review", "--help"]) == 0
+    options = set(re.findall(r"(--[a-z][a-z-]+)", capsys.readouterr().out)) - {"--help"}
+    connection = {"--header", "--ca-bundle", "--insecure", "--timeout", "--concurrency", "--config"}
+    missing = sorted(o for o in options - connection if o not in README_REVIEW)
+    assert missing == [], missing
+
+
+def test_the_readme_review_example_is_what_the_command_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    command = README_REVIEW.split("```sh\n", 1)[1].split("\n```", 1)[0]
+    shown = README_REVIEW.split("```sh\n", 1)[1].split("```\n", 2)[2].split("\n```", 1)[0].splitlines()
+    args = command.replace("\\\n", " ").split()
+    assert args[0] == "slokit"
+    assert run(args[1:]) == 0
+    printed = [line.rstrip() for line in capsys.readouterr().out.splitlines()]
+    start = printed.index(shown[0])
+    assert printed[start : start + len(shown)] == shown
