@@ -226,8 +226,11 @@ def _service_releases(plans: Sequence[Planned], source: Source) -> dict[str, _Re
         if insight is None:
             out[service] = _Releases(spec, None, "releases: not known to this data source")
             continue
+        # At the history's step (15 minutes where a period starts off the hour): a release is then
+        # located as precisely as the incidents it is set against. Time slices' steps are not events'.
+        step = min((p.query.step for p in items if p.objective.sli.timeslices is None), default=HOUR)
         try:
-            found = tuple(insight.releases(spec, start, end, HOUR))
+            found = tuple(insight.releases(spec, start, end, step))
         except InsightFailed as exc:
             out[service] = _Releases(spec, None, _said("releases", exc))
         else:

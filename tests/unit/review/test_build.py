@@ -347,3 +347,12 @@ def test_data_beginning_after_the_first_period_leaves_it_unknown_with_a_note(sho
     assert item.notes[0] == (
         "data from 2026-09-20T00:00:00Z on: periods before it are unknown, the one it begins in is partial"
     )
+
+
+def test_releases_are_asked_at_the_history_step_of_the_service(tmp_path: Path) -> None:
+    """Weeks in Kolkata start at 18:30 UTC: the history and the releases are read at 15 minutes."""
+    text = SHOP.replace("window: 30d", "window: {calendar: week, timezone: Asia/Kolkata}")
+    source = FakeSource()
+    build_review(load([_definitions(tmp_path, text)]), source, AT, periods=2)
+    assert [q.step for q in source.asked] == [timedelta(minutes=15)] * 2
+    assert [asked[3] for asked in source.releases_asked] == [timedelta(minutes=15)]
