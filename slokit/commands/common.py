@@ -73,11 +73,14 @@ def evaluate(
     details: bool = True,
     check: Callable[[Definitions], None] | None = None,
     adaptive: bool = False,
+    then: Callable[[Report, Definitions, Source], Report] | None = None,
 ) -> tuple[Report, list[FetchedSeries], Definitions]:
     """Load the definitions, fetch from the snapshot or Prometheus, and evaluate the chosen objectives.
 
     ``check`` is called with the definitions before any query, for usage checks that need them.
     ``adaptive`` fetches from Prometheus at the adaptive resolution (see :mod:`slokit.sources.resolution`).
+    ``then`` is given the report while the source is still open, and returns it with what else it asked
+    the source (the report's attribution).
     """
     from slokit import pipeline
     from slokit.spec import load
@@ -110,6 +113,8 @@ def evaluate(
     try:
         with progress(len(plans)) as advance:
             report, fetched = pipeline.execute(plans, source, pinned, advance, details=details)
+        if then is not None:
+            report = then(report, definitions, source)
     finally:
         source.close()
     if server is not None:

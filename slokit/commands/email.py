@@ -51,6 +51,7 @@ def email(
     connection: Connection,
     adaptive: bool = False,
 ) -> int:
+    from slokit.commands.report import attributed, with_invocation
     from slokit.mail import DeliveryFailed, Outgoing, build, deliver, failure_lines, plan
     from slokit.mail.smtp import Outcome
     from slokit.report.model import check_team
@@ -86,7 +87,9 @@ def email(
         connection,
         check=lambda definitions: check_team(teams, definitions, (*KINDS, "both")),
         adaptive=adaptive,
+        then=attributed,  # the email is the markdown and HTML reports
     )
+    result = with_invocation(result, paths, at, snapshot)
     by_kind = teams == "both" or teams in KINDS
     kinds = tuple(kind for kind in KINDS if teams in ("both", kind)) if by_kind else KINDS
     mails = plan(

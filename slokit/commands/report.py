@@ -5,12 +5,22 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from slokit.commands.common import Connection, echo_errors, evaluate, selection
 from slokit.errors import UsageError
+
+if TYPE_CHECKING:
+    from slokit.report.model import Report
+    from slokit.sources.base import Source
+    from slokit.spec.loader import Definitions
+
+# The formats that show "What ate the budget": the others are not asked to query for it.
+ATTRIBUTED_FORMATS = ("markdown", "html")
 
 
 def report(
@@ -34,8 +44,15 @@ def report(
 
         check_writable(out)  # before the queries, not after
     result, _, _ = evaluate(
-        paths, at, snapshot, selection(team, services, objectives), connection, adaptive=adaptive
+        paths,
+        at,
+        snapshot,
+        selection(team, services, objectives),
+        connection,
+        adaptive=adaptive,
+        then=attributed if format in ATTRIBUTED_FORMATS else None,
     )
+    result = with_invocation(result, paths, at, snapshot)
     if not result.objectives:
         raise UsageError(
             "nothing to report: no objective matches the selection (--team, --service, --objective)"
@@ -60,3 +77,19 @@ def report(
         typer.echo(render_text(result, format, templates), nl=False)
     echo_errors(result)
     return int(result.exit_code)
+
+
+def attributed(report: Report, definitions: Definitions, source: Source) -> Report:
+    """The report with its objectives' attribution, asked of ``source`` (a failure warns on stderr)."""
+    from slokit.report.attribution import attribute
+
+    return attribute(report, definitions, source, warn=lambda line: typer.echo(f"warning: {line}", err=True))
+
+
+def with_invocation(report: Report, paths: Sequence[Path], at: str | None, snapshot: Path | None) -> Report:
+    """The report with how it was asked for, for the commands it prints (``slokit postmortem ...``)."""
+    from slokit.report.model import Invocation
+
+    pinned = report.evaluated_at if at else None
+    invocation = Invocation(tuple(str(p) for p in paths), pinned, str(snapshot) if snapshot else None)
+    return replace(report, invocation=invocation)

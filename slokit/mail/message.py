@@ -39,7 +39,7 @@ import email.policy
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.charset import QP, Charset
 from email.header import Header
@@ -150,7 +150,8 @@ def plan(
     mails = []
     for name, owned in teams.items():
         services = {item.service for section in owned for item in section.objectives}
-        scope = Report(report.evaluated_at, tuple(o for o in report.objectives if o.service in services))
+        # replace(): the scope keeps what the report knows besides its objectives (the commands it prints).
+        scope = replace(report, objectives=tuple(o for o in report.objectives if o.service in services))
         # The scope's own sections hold the same objects as ``owned``; taking them from it keeps the pair
         # (report, sections) consistent for the renderers, which match objectives by identity.
         sections = tuple(s for s in scope.sections() if s.team == name and s.kind in kinds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -13,8 +14,10 @@ from slokit.engine import Incident, ObjectiveResult, Policy, Status
 from slokit.errors import ExitCode, ObjectiveErrorKind, UsageError
 from slokit.redact import MESSAGE_LIMIT, excerpt
 from slokit.settings import REDACT
+from slokit.sources.insight import LabelShare
 from slokit.spec.loader import Definitions, LoadedService
 from slokit.spec.models import KINDS, CalendarWindow, Kind
+from slokit.timeparse import rfc3339
 
 
 def owner_teams(definitions: Definitions) -> list[str]:
@@ -78,6 +81,25 @@ def describe_window(window: timedelta | CalendarWindow) -> str:
 
 
 @dataclass(frozen=True)
+class Attribution:
+    """What ate an objective's budget over its window, by the labels its ``attribute_by`` names.
+
+    ``shares``: per label (in ``labels`` order), the values with the most bad events and "(other)" for the
+    rest, as the source ranked them. ``note``: why there are none (the source cannot answer, or failed);
+    the objective's figures do not depend on it either way.
+    """
+
+    labels: tuple[str, ...]
+    shares: tuple[LabelShare, ...] = ()
+    note: str | None = None
+
+    def by_label(self) -> list[tuple[str, list[LabelShare]]]:
+        """``(label, its shares)`` for each label that has any, in ``labels`` order."""
+        grouped = [(label, [s for s in self.shares if s.label == label]) for label in self.labels]
+        return [(label, shares) for label, shares in grouped if shares]
+
+
+@dataclass(frozen=True)
 class ObjectiveReport:
     service: str
     objective: str
@@ -97,6 +119,8 @@ class ObjectiveReport:
     error_kind: ObjectiveErrorKind | None = None  # set when status is error
     runbook: str | None = None  # the objective's URL, else the service's (validated http(s))
     dashboard: str | None = None
+    # Only for the formats that show it (markdown, HTML, email): fetched after the figures.
+    attribution: Attribution | None = None
 
     @property
     def status(self) -> Status:
@@ -224,9 +248,30 @@ class IncidentRow:
 
 
 @dataclass(frozen=True)
+class Invocation:
+    """How the report was asked for, as far as a command the report prints must repeat it: the definition
+    paths as given, ``--at`` (as the pinned evaluation time) when given, ``--snapshot`` when read."""
+
+    paths: tuple[str, ...]
+    at: datetime | None = None
+    snapshot: str | None = None
+
+    def postmortem(self, item: ObjectiveReport, number: int) -> str:
+        """The ``slokit postmortem`` command that drafts incident ``number`` of ``item``, shell-quoted."""
+        words = ["slokit", "postmortem", *self.paths, "--objective", f"{item.service}/{item.objective}"]
+        words += ["--incident", str(number)]
+        if self.at is not None:
+            words += ["--at", rfc3339(self.at)]
+        if self.snapshot is not None:
+            words += ["--snapshot", self.snapshot]
+        return shlex.join(words)
+
+
+@dataclass(frozen=True)
 class Report:
     evaluated_at: datetime
     objectives: tuple[ObjectiveReport, ...]
+    invocation: Invocation | None = None  # None: not run from the command line (no commands to print)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -261,3 +306,11 @@ class Report:
     def postmortems(self) -> list[IncidentRow]:
         """Incidents over their objective's ``postmortem_over`` share, largest first."""
         return [row for row in self.incidents() if row.incident.postmortem_required]
+
+    def postmortem_command(self, item: ObjectiveReport, incident: Incident) -> str | None:
+        """The command that drafts the postmortem of ``incident``: numbered within ``item``'s incidents in the
+        engine's order (oldest first, from 1), as ``slokit postmortem --incident`` counts them."""
+        if self.invocation is None:
+            return None
+        number = next(i for i, known in enumerate(item.result.incidents, 1) if known is incident)
+        return self.invocation.postmortem(item, number)

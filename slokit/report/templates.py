@@ -42,6 +42,16 @@ def md_url(value: object) -> str:
     return str(value).replace("\\", "%5C").replace("<", "%3C").replace(">", "%3E")
 
 
+def md_code(value: object) -> str:
+    """Text as a markdown code span, on one line: fenced by more backticks than any run inside it, so that a
+    command with a backtick in a path stays one span that copies whole."""
+    text = " ".join(str(value).splitlines())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 @cache
 def environment(templates: Path | None = None) -> jinja2.Environment:
     if templates is not None and not templates.is_dir():
@@ -59,6 +69,7 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
     env.filters.update(
         md=md_escape,
         md_url=md_url,
+        md_code=md_code,
         percent=fmt.percent,
         budget_percent=fmt.budget_percent,
         count=fmt.count,

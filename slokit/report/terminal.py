@@ -249,6 +249,9 @@ def _policy(report: Report) -> list[RenderableType]:
                     f"of the budget (over {d.objective.policy.postmortem_over:g}%)"
                 )
             )
+            command = report.postmortem_command(d.objective, d.incident)
+            if command is not None:
+                lines.append(Text(f"    draft it: {command}"))
     return lines
 
 
@@ -258,7 +261,9 @@ def render_table(report: Report, console: Console) -> None:
     console.print(_tables(report, console.width))
     for line in [*_notes(report), *_links(report), *_errors(report)]:
         console.print(line, soft_wrap=True)
-    console.print(Group(*_policy(report)))
+    # Each policy line whole too: a postmortem's command is copied from here into a shell.
+    for line in _policy(report):
+        console.print(line, soft_wrap=True)
 
 
 def _tables(report: Report, width: int) -> Group:

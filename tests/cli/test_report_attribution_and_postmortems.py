@@ -1,0 +1,170 @@
+"""What `slokit report` adds for a review: attribution asked only by the formats that show it, and each
+required postmortem's line naming the `slokit postmortem` command that drafts that very incident."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import shlex
+import shutil
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from slokit.cli import run
+from slokit.sources.insight import LabelShare, Unavailable
+from slokit.sources.snapshot import SnapshotSource
+from slokit.spec.models import SLI
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ["slo_definitions", "--snapshot", "slo_definitions/snapshot.json.gz"]
+SENDER = "SLO <slo@example.com>"
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every objective the snapshot is asked to attribute (it answers as a snapshot does: it cannot)."""
+    calls: list[str] = []
+
+    def attribution(
+        self: SnapshotSource, sli: SLI, labels: Sequence[str], start: datetime, end: datetime
+    ) -> list[LabelShare]:
+        calls.append(",".join(labels))
+        raise Unavailable("a snapshot holds no labels")
+
+    monkeypatch.setattr(SnapshotSource, "attribution", attribution)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("format", "times"), [("markdown", 1), ("html", 1), ("table", 0), ("json", 0), ("openmetrics", 0)]
+)
+def test_only_markdown_and_html_ask_for_attribution(
+    format: str, times: int, asked: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["report", *DEMO, "--format", format, "--out", str(tmp_path / "out")]) == 0
+    assert asked == ["instance"] * times  # checkout/order-completion, the one attributed example
+    assert capsys.readouterr().err == ""  # a snapshot that cannot attribute is a note, not a warning
+
+
+def test_check_does_not_ask_for_attribution(asked: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    run(["check", *DEMO])
+    assert asked == []
+
+
+def test_the_email_asks_and_shows_the_note(
+    asked: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "mails"
+    code = run(
+        ["email", *DEMO, "--dry-run", "--out", str(out), "--smtp-from", SENDER, "--team", "checkout-dev"]
+    )
+    assert code == 0
+    assert asked == ["instance"]
+    (path,) = out.iterdir()
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    parts = {
+        part.get_content_type(): part.get_content() for part in message.walk() if not part.is_multipart()
+    }
+    note = "attribution needs a Prometheus source (a snapshot holds no labels)"
+    assert note in parts["text/plain"]
+    assert note[:1].upper() + note[1:] in parts["text/html"]
+
+
+# --- postmortem commands --------------------------------------------------------------------------------
+
+
+def markdown(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert run(["report", *args, "--format", "markdown"]) == 0
+    return capsys.readouterr().out
+
+
+def drafts(text: str) -> list[tuple[str, str]]:
+    """(the incident's span as the report line gives it, the command that line names)."""
+    found = re.findall(
+        r"^- \*\*.*?\*\* \(.*?\): incident (.*?) consumed .*? Draft it: `([^`]+)`$", text, re.M
+    )
+    return [(span, command) for span, command in found]
+
+
+def when_line(draft: str) -> str:
+    return next(line for line in draft.splitlines() if line.startswith("- **When**: "))
+
+
+def test_each_required_postmortem_names_the_command_that_drafts_that_incident(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    lines = drafts(markdown(capsys, *DEMO))
+    # The demo's five incidents over their policy's share (checked by hand in test_report_golden.py).
+    assert [command for _, command in lines] == [
+        "slokit postmortem slo_definitions --objective checkout/order-completion --incident 1 "
+        "--snapshot slo_definitions/snapshot.json.gz",
+        "slokit postmortem slo_definitions --objective checkout/uptime --incident 3 "
+        "--snapshot slo_definitions/snapshot.json.gz",
+        "slokit postmortem slo_definitions --objective payments/queue-health --incident 1 "
+        "--snapshot slo_definitions/snapshot.json.gz",
+        "slokit postmortem slo_definitions --objective payments/queue-health --incident 2 "
+        "--snapshot slo_definitions/snapshot.json.gz",
+        "slokit postmortem slo_definitions --objective payments/queue-health --incident 4 "
+        "--snapshot slo_definitions/snapshot.json.gz",
+    ]
+    # Run as printed, each drafts the incident of its line: the same start (and end) as the report gives.
+    for span, command in lines:
+        words = shlex.split(command)
+        assert words[:2] == ["slokit", "postmortem"]
+        assert run(words[1:]) == 0
+        draft = capsys.readouterr().out
+        start = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", span)
+        assert start is not None
+        assert start.group() in when_line(draft), (command, span, when_line(draft))
+
+
+def test_the_command_repeats_at_as_the_pinned_time(capsys: pytest.CaptureFixture[str]) -> None:
+    # Unix seconds of 2026-11-20 09:00 UTC, the snapshot's own time: the command names the time the report
+    # evaluated in RFC 3339, whatever spelling --at had.
+    text = markdown(capsys, *DEMO, "--at", "1795165200")
+    lines = drafts(text)
+    assert lines, text
+    assert all(
+        command.endswith(" --at 2026-11-20T09:00:00Z --snapshot slo_definitions/snapshot.json.gz")
+        for _, command in lines
+    )
+    assert len(lines) == 5
+    span, command = lines[-1]
+    assert run(shlex.split(command)[1:]) == 0
+    assert "2026-11-17 09:00 to 09:15 UTC" in span
+    assert when_line(capsys.readouterr().out) == "- **When**: 2026-11-17 09:00 to 09:15 UTC"
+
+
+def test_paths_are_quoted_for_a_shell(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "our slos"
+    shutil.copytree(ROOT / "slo_definitions", folder)
+    snapshot = str(folder / "snapshot.json.gz")
+    table = run(["report", str(folder), "--snapshot", snapshot])
+    assert table == 0
+    out = capsys.readouterr().out
+    commands = [line.removeprefix("    draft it: ") for line in out.splitlines() if "draft it:" in line]
+    assert len(commands) == 5
+    objective = "--objective checkout/order-completion --incident 1"
+    assert commands[0] == f"slokit postmortem '{folder}' {objective} --snapshot '{snapshot}'"
+    assert shlex.split(commands[0])[2] == str(folder)
+
+
+def test_a_report_from_the_python_api_prints_no_command() -> None:
+    from slokit import pipeline
+    from slokit.report.markdown import render_markdown
+    from slokit.spec import load
+
+    source = SnapshotSource(ROOT / "slo_definitions" / "snapshot.json.gz")
+    report, _ = pipeline.run(load([ROOT / "slo_definitions"]), source, pipeline.pin(source.evaluated_at))
+    text = render_markdown(report)
+    assert "Draft it:" not in text
+    assert "incident since 2026-11-14 09:00 UTC (ongoing) consumed 56.2% of the error budget" in text
