@@ -34,7 +34,14 @@ def describe_window(window: Window) -> str:
 
 
 def period_dict(figures: PeriodFigures) -> dict[str, Any]:
+    """A period without data has unknown incidents, alerts and freeze time (null), as the tables show them:
+    nothing was measured, which is not the same as nothing happening."""
     period = figures.period
+    seen = figures.total_events is not None
+
+    def counted(value: float) -> float | None:
+        return value if seen else None
+
     return {
         "start": rfc3339(period.start),
         "end": rfc3339(period.end),
@@ -46,11 +53,14 @@ def period_dict(figures: PeriodFigures) -> dict[str, Any]:
         "bad_events": figures.bad_events,
         "budget_consumed": figures.budget_consumed,
         "met": figures.met,
-        "incidents": figures.incidents,
+        "incidents": counted(figures.incidents),
         "largest_incident_share": figures.largest_incident_share,
-        "postmortems_required": figures.postmortems_required,
-        "alerts": {"page": figures.alerts.get("page", 0), "ticket": figures.alerts.get("ticket", 0)},
-        "freeze_seconds": figures.freeze_seconds,
+        "postmortems_required": counted(figures.postmortems_required),
+        "alerts": {
+            "page": counted(figures.alerts.get("page", 0)),
+            "ticket": counted(figures.alerts.get("ticket", 0)),
+        },
+        "freeze_seconds": counted(figures.freeze_seconds),
         "releases": figures.releases,
     }
 

@@ -130,6 +130,7 @@ def test_a_failed_objective_validates_with_its_error_and_nothing_else(
 
 
 def test_undefined_numbers_are_null(reviewed: Review, validator: jsonschema.Draft202012Validator) -> None:
+    """A period without data validates only with its figures null, and a zero count there fails."""
     # An objective without any data: every figure unknown, shown as null (not 0).
     item = reviewed.objectives[0]
     empty = tuple(
@@ -151,6 +152,13 @@ def test_undefined_numbers_are_null(reviewed: Review, validator: jsonschema.Draf
     for period in document["objectives"][0]["periods"]:
         for key in ("sli", "good_events", "total_events", "bad_events", "budget_consumed", "met"):
             assert period[key] is None
+        # Nothing measured is not nothing happening: incidents, alerts and freeze time are unknown too.
+        for key in ("incidents", "postmortems_required", "freeze_seconds"):
+            assert period[key] is None
+        assert period["alerts"] == {"page": None, "ticket": None}
+    zero = copy.deepcopy(document)
+    zero["objectives"][0]["periods"][0]["alerts"]["page"] = 0
+    assert _errors(validator, zero)
 
 
 def test_nan_never_reaches_the_review_json(reviewed: Review) -> None:
@@ -227,6 +235,8 @@ MUTATIONS: dict[str, Mutation] = {
     "error without periods emptied": lambda d: _shop(d).update({"error": "boom", "error_kind": "source"}),
     "error objective without error_kind": lambda d: d["objectives"][1].update({"error_kind": None}),
     "objective without error and periods": lambda d: _shop(d).update({"periods": []}),
+    "incidents unknown in a period with data": lambda d: _shop(d)["periods"][0].update({"incidents": None}),
+    "alerts unknown in a period with data": lambda d: _shop(d)["periods"][0]["alerts"].update({"page": None}),
     "period kind unknown": lambda d: d.update({"period_kind": "year"}),
     "evaluated_at not RFC 3339": lambda d: d.update({"evaluated_at": "2026-11-15 00:00"}),
 }
