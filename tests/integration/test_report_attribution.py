@@ -7,17 +7,22 @@ unscraped for six hours and one restarted during the outage), compared with the 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from slokit import pipeline
 from slokit.cli import run
 from slokit.report.attribution import attribute
+from slokit.report.html import render_html
+from slokit.report.model import Attribution, Invocation
 from slokit.settings import PrometheusSettings
+from slokit.sources.insight import LabelShare
 from slokit.sources.prometheus import PrometheusSource
 from slokit.spec import load
 
@@ -115,3 +120,37 @@ def test_the_markdown_report_shows_them(
             # Shown to a tenth of a percent at most: within 0.1 point plus the tolerance.
             assert float(rows[value]) == pytest.approx(100 * events / everything, abs=0.1 + 100 * TOLERANCE)
     assert set(rows) == set(want)
+
+
+def test_the_html_section_and_the_postmortem_commands_open_cleanly_in_chromium(
+    browser: Any, tmp_path: Path
+) -> None:
+    from .test_html_chromium import LONG, SCRIPT, Visit, demo
+
+    shares = (
+        LabelShare("handler", SCRIPT, 60.0, 0.6),
+        LabelShare("handler", LONG, 30.0, 0.3),
+        LabelShare("handler", "", 10.0, 0.1),
+    )
+    objectives = tuple(
+        dataclasses.replace(o, attribution=Attribution(("handler",), shares))
+        if o.objective == "order-completion"
+        else o
+        for o in demo().objectives
+    )
+    # A long path, as a checkout several directories deep gives: the command wraps, the page does not widen.
+    invocation = Invocation((f"/srv/{LONG}/slo definitions",), None, "snapshot.json.gz")
+    report = dataclasses.replace(demo(), objectives=objectives, invocation=invocation)
+    path = tmp_path / "report.html"
+    path.write_text(render_html(report).html, encoding="utf-8")
+    visit = Visit(browser, path)
+    visit.assert_clean()
+    text = visit.page.inner_text("body")
+    assert "What ate the budget" in text
+    assert SCRIPT in text and "(none)" in text
+    assert (
+        f"Draft it: slokit postmortem '/srv/{LONG}/slo definitions' --objective payments/queue-health" in text
+    )
+    assert visit.page.evaluate("document.scripts.length") == 0
+    assert visit.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    visit.page.close()
