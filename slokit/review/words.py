@@ -348,14 +348,15 @@ def span_count(review: Review) -> str:
 
 
 def span_text(review: Review) -> str:
-    """``6 months, 2026-06 to 2026-11``; periods of different kinds or timezones: their dates."""
+    """``6 months, 2026-06 to 2026-11``: period labels when every objective has periods of one calendar
+    kind (their timezones may differ: a week is 2026-W46 in each), else the span in UTC."""
     periods = [p.period for o in review.objectives for p in o.periods]
     if not periods:
         return f"no {noun(kind_of(review))}"
     first, last = min(periods, key=lambda p: p.start), max(periods, key=lambda p: p.end)
-    if len({(o.period_kind, o.timezone) for o in review.objectives if o.periods}) == 1:
+    if kind_of(review) not in (None, "window"):
         return f"{span_count(review)}, {first.label} to {last.label}"
-    return f"{span_count(review)}, {first.start:%Y-%m-%d} to {last.end:%Y-%m-%d}"
+    return f"{span_count(review)}, {first.start:%Y-%m-%d %H:%M} to {last.end:%Y-%m-%d %H:%M} UTC"
 
 
 def incident_numbers(incidents: Sequence[ReviewIncident]) -> list[tuple[int, ReviewIncident]]:

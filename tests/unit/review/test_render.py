@@ -461,3 +461,26 @@ def test_fixture_review_is_the_documented_one() -> None:
     assert fixtures.AVAILABILITY[2] == (900_000, 1_800)
     assert sum(b for _, b in fixtures.AVAILABILITY) == 4_250
     assert fixtures.SLICES == (43_200, 44_640, 44_640, 43_200, 44_640, 43_200)
+
+
+def test_the_span_reads_as_period_labels_across_timezones_and_as_utc_times_for_windows(
+    review: Review,
+) -> None:
+    # A Berlin month starts at 22:00 or 23:00 UTC the day before: still 2026-06 to 2026-11 by its labels.
+    first = review.objectives[0]
+    berlin = dataclasses.replace(
+        first,
+        timezone="Europe/Berlin",
+        periods=tuple(
+            dataclasses.replace(
+                p, period=dataclasses.replace(p.period, start=p.period.start - timedelta(hours=2))
+            )
+            for p in first.periods
+        ),
+    )
+    mixed = dataclasses.replace(review, objectives=(berlin, *review.objectives[1:]))
+    assert "· 6 months, 2026-06 to 2026-11 ·" in markdown(mixed)
+    windows = dataclasses.replace(
+        review, objectives=tuple(dataclasses.replace(o, period_kind="window") for o in review.objectives)
+    )
+    assert "· 6 windows, 2026-06-01 00:00 to 2026-12-01 00:00 UTC ·" in markdown(windows)
