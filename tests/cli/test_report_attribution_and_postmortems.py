@@ -77,6 +77,13 @@ def test_the_email_asks_and_shows_the_note(
     note = "attribution needs a Prometheus source (a snapshot holds no labels)"
     assert note in parts["text/plain"]
     assert note[:1].upper() + note[1:] in parts["text/html"]
+    # The team's email lists its services' postmortems with their commands, in both parts.
+    command = (
+        "slokit postmortem slo_definitions --objective checkout/uptime --incident 3 "
+        "--snapshot slo_definitions/snapshot.json.gz"
+    )
+    assert f"Draft it: `{command}`" in parts["text/plain"]
+    assert "Draft it: <code" in parts["text/html"] and command in parts["text/html"]
 
 
 # --- postmortem commands --------------------------------------------------------------------------------
