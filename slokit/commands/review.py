@@ -73,8 +73,6 @@ def review(
 
         fits = sys.stdout.isatty() or "COLUMNS" in os.environ
         render_review_table(result, Console(width=None if fits else REVIEW_TABLE_WIDTH, soft_wrap=False))
-        if sys.stdout.isatty():  # the table shows each objective's error on the same screen
-            return int(result.exit_code)
     else:
         typer.echo(render(result, format, templates), nl=False)
     echo_errors(result)

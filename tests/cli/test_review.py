@@ -10,8 +10,12 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import os
+import pty
 import re
 import socket
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -232,3 +236,41 @@ def test_the_readme_review_example_is_what_the_command_prints(capsys: pytest.Cap
     printed = [line.rstrip() for line in capsys.readouterr().out.splitlines()]
     start = printed.index(shown[0])
     assert printed[start : start + len(shown)] == shown
+
+
+def test_review_shows_the_progress_bar_on_a_terminal_only() -> None:
+    from tests.cli.test_progress import environment, on_terminal
+
+    command = [sys.executable, "-m", "slokit", "review", *DEMO, *WEEKS, "-f", "json"]
+    stdout, terminal = on_terminal(command, environment(), "stderr")
+    assert "querying" in terminal and "100%" in terminal
+    assert json.loads(stdout)["evaluated_at"] == "2026-11-20T09:00:00Z"
+    _, quiet = on_terminal(command, environment(CI="true"), "stderr")
+    assert "querying" not in quiet
+
+
+def test_review_source_errors_reach_stderr_whole_on_a_terminal_too(tmp_path: Path) -> None:
+    """The table names each failed objective; the reason, which a table cell may cut, is on stderr once,
+    whole, whether stdout is a terminal or a pipe."""
+    from tests.cli.test_progress import environment
+
+    (tmp_path / "slokit.yaml").write_text("prometheus: {retries: 0}\n")
+    url = f"http://127.0.0.1:{_closed_port()}"
+    command = [sys.executable, "-m", "slokit", "review", "slo_definitions", "--at", "2026-11-20T09:00:00Z",
+               "--prometheus-url", url, "--config", str(tmp_path / "slokit.yaml"),
+               "--service", "search"]  # fmt: skip
+    env = environment(CI="1")
+    line = f"error: 2 objectives: cannot connect to Prometheus at {url}: connection refused\n"
+    piped = subprocess.run(command, capture_output=True, env=env, timeout=60, check=False)
+    assert (piped.returncode, piped.stderr.decode()) == (3, line)
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            command, stdout=follower, stderr=subprocess.PIPE, env=env, timeout=60, check=False
+        )
+    finally:
+        os.close(follower)
+    screen = os.read(leader, 65536).decode(errors="replace")
+    os.close(leader)
+    assert (done.returncode, done.stderr.decode()) == (3, line)
+    assert "search/search-latency" in screen and "search/search-availability" in screen
