@@ -271,15 +271,18 @@ def merged_episodes(replays: Sequence[TierReplay], severity: Severity) -> list[E
     return merged
 
 
-def _count_in(starts: Sequence[datetime], periods: Sequence[Period]) -> list[int]:
-    """How many of ``starts`` fall in each period's ``[start, end)``."""
-    counts = [0] * len(periods)
-    for start in starts:
-        for i, period in enumerate(periods):
-            if period.start <= start < period.end:
-                counts[i] += 1
-                break
-    return counts
+def _starts_in(start: datetime, end: datetime, periods: Sequence[Period], index: int) -> bool:
+    """Whether ``[start, end)`` belongs to ``periods[index]``: starts in it, or (the first period) was
+    under way at its start."""
+    period = periods[index]
+    if index == 0 and start < period.start:
+        return end > period.start
+    return period.start <= start < period.end
+
+
+def _count_in(spans: Sequence[Episode], periods: Sequence[Period]) -> list[int]:
+    """How many of ``spans`` belong to each period (see :func:`_starts_in`)."""
+    return [sum(_starts_in(e.start, e.end, periods, i) for e in spans) for i in range(len(periods))]
 
 
 def _step_frame(history: HistoryInput, periods: Sequence[Period]) -> pd.DataFrame:
@@ -310,15 +313,18 @@ def period_figures(
 ) -> tuple[PeriodFigures, ...]:
     """Per period: events, SLI, budget consumed, incidents starting in it, freeze time, and the alert
     episodes starting in it per severity (all tiers of a severity merged: overlapping episodes of two
-    page tiers are one page)."""
+    page tiers are one page).
+
+    An incident (or an episode) already under way when the first period starts, having started in the
+    history's lead-in, counts in the first period: it is the review's, though its start is earlier."""
     if not periods:
         return ()
     sums = _step_frame(history, periods)
-    alerts = {s: _count_in([e.start for e in merged_episodes(replays, s)], periods) for s in SEVERITIES}
+    alerts = {s: _count_in(merged_episodes(replays, s), periods) for s in SEVERITIES}
     out: list[PeriodFigures] = []
     for i, period in enumerate(periods):
         row = sums.iloc[i]
-        inside = [x for x in incidents if period.start <= x.start < period.end]
+        inside = [x for x in incidents if _starts_in(x.start, x.end, periods, i)]
         has_data = bool(row["valid"] > 0)
         good, bad = float(row["good"]), float(row["bad"])
         total = good + bad

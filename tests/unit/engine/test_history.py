@@ -370,3 +370,25 @@ def test_time_slice_budget_counts_all_slices_so_missing_data_neither_spends_nor_
     assert figures_.total_events == 360 and figures_.bad_events == 3
     assert figures_.sli == pytest.approx(357 / 360)
     assert figures_.budget_consumed == pytest.approx(3 / 7.2)
+
+
+def test_an_incident_under_way_when_the_review_starts_counts_in_the_first_period() -> None:
+    periods = review_periods("month", 2, datetime(2026, 12, 1, tzinfo=UTC))
+    series = Hours(datetime(2026, 9, 20, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
+    # Burning from 30 September 20:00 to 1 October 04:00, 10 bad events an hour (10x).
+    for hour in range(8):
+        series.put_bad(datetime(2026, 9, 30, 21, tzinfo=UTC) + hour * HOUR, 10.0)
+    history = series.history()
+    (incident,) = history_incidents(history, periods)
+    assert (incident.start, incident.end) == (
+        datetime(2026, 9, 30, 20, tzinfo=UTC),
+        datetime(2026, 10, 1, 4, tzinfo=UTC),
+    )
+    assert incident.bad_events == 80.0  # the whole run: the incident is what on-call saw
+    assert incident.budget_share == pytest.approx(80.0 / (0.001 * 31 * 24 * PER_HOUR * 30 / 31))
+    page = _replay("page", (datetime(2026, 9, 30, 22, tzinfo=UTC), datetime(2026, 10, 1, 5, tzinfo=UTC)))
+    october, november = period_figures(history, periods, (incident,), (page,))
+    assert (october.incidents, november.incidents) == (1, 0)
+    assert october.largest_incident_share == incident.budget_share
+    assert october.alerts["page"] == 1
+    assert october.bad_events == 40.0  # October's own events: the four hours after midnight

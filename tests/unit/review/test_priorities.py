@@ -10,7 +10,7 @@ import pytest
 
 from slokit.engine.history import Advice, PeriodFigures
 from slokit.engine.periods import Period
-from slokit.review.model import ObjectiveReview, TeamPriority
+from slokit.review.model import ObjectiveReview, Review, TeamPriority
 from slokit.review.priorities import team_priorities
 
 MONTHS = tuple(
@@ -121,3 +121,15 @@ def test_time_slices_are_budgeted_on_all_slices_of_the_periods_with_data() -> No
     )
     (ops,) = team_priorities([uptime])
     assert ops.by_budget[0].budget_consumed == pytest.approx(3 / (0.001 * (720 + 744)))
+
+
+def test_the_hand_built_review_priorities(review: Review) -> None:
+    # The fixture states its priorities from its events (tests/unit/review/fixtures.py).
+    computed = team_priorities(review.objectives)
+    assert [(t.team, t.kind) for t in computed] == [(t.team, t.kind) for t in review.priorities]
+    for got, want in zip(computed, review.priorities, strict=True):
+        for ranking in ("by_budget", "by_trend"):
+            mine, theirs = getattr(got, ranking), getattr(want, ranking)
+            assert [(p.service, p.objective) for p in mine] == [(p.service, p.objective) for p in theirs]
+            for p, q in zip(mine, theirs, strict=True):
+                assert dataclasses.astuple(p)[2:] == pytest.approx(dataclasses.astuple(q)[2:])
