@@ -280,6 +280,7 @@ def _review(
         total=total,
         policy=p.policy,
         alert_tiers=p.tiers,
+        timeslices=p.objective.sli.timeslices is not None,
     )
     start, end = p.span
     try:

@@ -330,6 +330,44 @@ def test_a_time_slice_objective_keeps_its_slice_step(tmp_path: Path) -> None:
     assert item.periods[0].bad_events == 0
 
 
+def test_a_time_slice_objective_is_budgeted_on_all_the_periods_slices(tmp_path: Path) -> None:
+    """Half of October's 5-minute slices have no data and 4 of the rest are bad: 4 / (0.005 x 8,928)."""
+    text = """
+        apiVersion: slokit/v1
+        service: probes
+        owners:
+          operational: {team: platform-ops, email: [ops@example.com]}
+        objectives:
+          - name: uptime
+            kind: operational
+            target: 99.5
+            sli:
+              timeslices:
+                query: min(probe_success{job="blackbox"})
+                good: ">= 1"
+                slice: 5m
+    """
+    october = datetime(2026, 10, 1, tzinfo=UTC)
+
+    class Probes(FakeSource):
+        def fetch(
+            self, queries: Sequence[SeriesQuery], on_done: Callable[[FetchedSeries], None] | None = None
+        ) -> list[FetchedSeries]:
+            (query,) = queries
+            ends = [query.start + i * query.step for i in range(query.points)]
+            values = np.array([np.nan if i % 2 else 1.0 for i in range(query.points)])
+            bad = [i for i, e in enumerate(ends) if e > october and not i % 2][:4]
+            values[bad] = 0.0
+            return [FetchedSeries(query, series={VALUE: values})]
+
+    review = build_review(load([_definitions(tmp_path, text)]), Probes(), AT, periods=1)
+    (period,) = review.objectives[0].periods
+    slices = 31 * 24 * 12
+    assert period.total_events == slices / 2
+    assert period.bad_events == 4
+    assert period.budget_consumed == pytest.approx(4 / (0.005 * slices))
+
+
 def test_selection_and_period_count_are_checked(shop: Path) -> None:
     definitions = load([shop])
     assert plan(definitions, AT, selection=Selection(team="shop-dev")) != []
