@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -143,3 +144,83 @@ def test_the_probe_failures_are_incidents_of_the_time_slices(october: dict[str, 
     outage = [i for i in item["incidents"] if i["bad_events"] == 45]
     assert [(i["start"], i["end"]) for i in outage] == [("2026-10-26T09:39:00Z", "2026-10-26T10:24:00Z")]
     assert item["periods"][0]["alerts"]["page"] > 0
+
+
+# --- attribution and releases end to end, on the insight tests' own data (two days of a shop) ----------
+
+SHOP = """\
+apiVersion: slokit/v1
+service: shop
+owners:
+  application: {team: shop-dev, email: [shop-dev@example.com]}
+window: 1d
+releases:
+  query: shop_build_info{job="shop"}
+  label: version
+  within: 1h
+objectives:
+  - name: requests
+    kind: application
+    target: 95
+    attribute_by: [handler]
+    sli:
+      ratio:
+        bad: shop_requests_total{job="shop",code="500"}
+        total: shop_requests_total{job="shop"}
+"""
+
+
+@pytest.fixture(scope="module")
+def shop_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from .servers import start_prometheus
+    from .test_insight import generate
+
+    server = start_prometheus(tmp_path_factory.mktemp("review-shop"), generate(), "review-shop-prometheus")
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def test_attribution_and_releases_of_the_reviewed_day_are_the_generated_ones(
+    shop_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The last day (one 1d window ending at 2026-11-01) holds two of the generated version switches, 1.2 at
+    02:00 and the rollback to 1.1 at 15:47, located to their hours; its 5xx by handler are the generated
+    ones (top five and the rest), counted here from the generator's increments."""
+    from .test_insight import SWITCHES, generate
+
+    (tmp_path / "shop.yaml").write_text(SHOP)
+    args = ["review", str(tmp_path), "--at", AT, "--prometheus-url", shop_url, "-f", "json"]
+    assert run([*args, "--period", "window", "--periods", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    (item,) = json.loads(out)["objectives"]
+    (period,) = item["periods"]
+    assert (period["start"], period["end"]) == ("2026-10-31T00:00:00Z", AT)
+    assert period["releases"] == 2
+    assert [(r["at"], r["version"]) for r in item["releases"]] == [
+        # 1.2's first sample, at 02:00, ends the hour (01:00, 02:00]: a release dated by its step's start.
+        ("2026-10-31T01:00:00Z", "1.2"),
+        ("2026-10-31T15:00:00Z", "1.1"),
+    ]
+    assert [datetime.fromtimestamp(s, UTC) for s in SWITCHES[1:]] == [
+        datetime(2026, 10, 31, 2, tzinfo=UTC),
+        datetime(2026, 10, 31, 15, 47, tzinfo=UTC),
+    ]
+    data = generate()
+    start, end = _utc(period["start"]).timestamp(), _utc(period["end"]).timestamp()
+    bad: dict[str, float] = {}
+    for s in data.select('shop_requests_total{job="shop",code="500"}'):
+        handler = s.labels.get("handler", "")
+        bad[handler] = bad.get(handler, 0.0) + s.increase(start, end)
+    ranked = sorted(bad.items(), key=lambda kv: -kv[1])
+    total = sum(bad.values())
+    want = [*ranked[:5], ("(other)", sum(v for _, v in ranked[5:]))]
+    got = [(a["value"], a["bad_events"], a["share"]) for a in item["attribution"]]
+    assert [v for v, _, _ in got] == [h for h, _ in want]
+    for (_, events, share), (_, truth) in zip(got, want, strict=True):
+        assert events == pytest.approx(truth, rel=0.01)
+        assert share == pytest.approx(truth / total, rel=0.01)
+    # The day's bad events are the generated ones.
+    assert period["bad_events"] == pytest.approx(total, rel=TOLERANCE)
