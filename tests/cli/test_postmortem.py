@@ -191,3 +191,26 @@ def test_source_down_is_exit_3_and_no_draft(tmp_path: Path, capsys: pytest.Captu
         ("", f"error: checkout/uptime: cannot connect to Prometheus at {url}: connection refused\n"),
     )
     assert not out.exists()
+
+
+def test_every_command_the_report_prints_drafts_that_incident(capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+    import shlex
+
+    assert run(["report", "slo_definitions", *SNAPSHOT, "--format", "markdown"]) == 0
+    report = capsys.readouterr().out
+    lines = re.findall(
+        r"^- \*\*(\S+)\*\* \(.*\): incident (.+) consumed (\S+) of the error budget .* Draft it: `(.+)`$",
+        report,
+        flags=re.MULTILINE,
+    )
+    assert len(lines) == 5  # the demo's five postmortems
+    for key, span, share, command in lines:
+        words = shlex.split(command)
+        assert words[:2] == ["slokit", "postmortem"]
+        assert run(words[1:]) == 0
+        out, err = capsys.readouterr()
+        assert err == ""
+        assert out.startswith(f"# Postmortem draft: {key}, incident ")
+        assert f"- **When**: {span}\n" in out
+        assert f"- **Error budget consumed**: {share} of the window's budget\n" in out
