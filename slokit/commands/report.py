@@ -90,6 +90,8 @@ def with_invocation(report: Report, paths: Sequence[Path], at: str | None, snaps
     """The report with how it was asked for, for the commands it prints (``slokit postmortem ...``)."""
     from slokit.report.model import Invocation
 
-    pinned = report.evaluated_at if at else None
+    # Always the pinned time against a server: run a day later without it, the window has moved and the
+    # incident numbers may have shifted. A snapshot without --at replays its own time anyway.
+    pinned = report.evaluated_at if at or snapshot is None else None
     invocation = Invocation(tuple(str(p) for p in paths), pinned, str(snapshot) if snapshot else None)
     return replace(report, invocation=invocation)
