@@ -102,6 +102,10 @@ def replay_tiers(
     over the steps, whatever its length.
     """
     ts_ns = np.asarray(timestamps, dtype="datetime64[ns]").astype(np.int64)
+    if step <= timedelta(0):
+        raise ValueError(f"the replay's step must be positive, got {step}")
+    if (np.diff(ts_ns) <= 0).any():
+        raise ValueError("the replay's step ends must increase")
     if ts_ns.size == 0:
         return tuple(TierReplay(tier, tier_factor(tier, window_length), ()) for tier in tiers)
     burns = _Burns(ts_ns, good, total, 1.0 - target, step)

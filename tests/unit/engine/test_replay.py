@@ -70,7 +70,8 @@ class History:
     def replay(
         self, tiers: tuple[AlertTier, ...] = DEFAULT_ALERT_TIERS, step: timedelta | None = None
     ) -> tuple[TierReplay, ...]:
-        return replay_tiers(self.timestamps, self.good, self.total, TARGET, WINDOW, step or self.step, tiers)
+        step = self.step if step is None else step
+        return replay_tiers(self.timestamps, self.good, self.total, TARGET, WINDOW, step, tiers)
 
 
 def incident(start: datetime, length: timedelta, burn: float) -> Incident:
@@ -168,6 +169,16 @@ def test_steps_off_the_steps_grid_are_windowed_by_their_times() -> None:
     assert [r.episodes for r in off_grid] == [r.episodes for r in history.replay()]
     detected = [r.episodes[0].start - T0 for r in off_grid]
     assert detected == [minutes(11), minutes(27), minutes(54), minutes(54)]
+
+
+def test_a_zero_step_or_step_ends_out_of_order_are_refused() -> None:
+    history = History(timedelta(hours=2))
+    backwards = history.timestamps[::-1]
+
+    with pytest.raises(ValueError, match=r"^the replay's step must be positive, got 0:00:00$"):
+        history.replay(step=timedelta(0))
+    with pytest.raises(ValueError, match=r"^the replay's step ends must increase$"):
+        replay_tiers(backwards, history.good, history.total, TARGET, WINDOW, MINUTE, DEFAULT_ALERT_TIERS)
 
 
 def test_a_history_without_data_or_without_events_never_fires() -> None:
