@@ -250,7 +250,8 @@ class IncidentRow:
 @dataclass(frozen=True)
 class Invocation:
     """How the report was asked for, as far as a command the report prints must repeat it: the definition
-    paths as given, ``--at`` (the pinned evaluation time, unless a snapshot replays its own), ``--snapshot`` when read."""
+    paths as given, ``--at`` (the pinned evaluation time, unless a snapshot replays its own), ``--snapshot``
+    when read."""
 
     paths: tuple[str, ...]
     at: datetime | None = None
