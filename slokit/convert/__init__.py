@@ -1,0 +1,1 @@
+"""Other tools' SLO files to slokit's and back: Sloth and OpenSLO import, OpenSLO export (issue 15)."""
