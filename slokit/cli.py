@@ -27,6 +27,7 @@ from slokit.options import (
     Format,
     HeaderOpt,
     InsecureOpt,
+    NotifyFormat,
     ObjectiveOpt,
     OnError,
     Paths,
@@ -607,6 +608,78 @@ def postmortem(
         ),
         out=out,
         templates=templates,
+    )
+
+
+@app.command()
+def notify(
+    paths: Paths,
+    webhook: Annotated[
+        str | None,
+        typer.Option(
+            "--webhook",
+            metavar="URL",
+            help="The chat webhook to post to [env: SLOKIT_WEBHOOK_URL, which keeps it out of shell "
+            "history]. A secret: never printed.",
+        ),
+    ] = None,
+    format: Annotated[
+        NotifyFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="slack (Block Kit), teams (an Adaptive Card, for Teams incoming webhooks and Workflows) or "
+            "json (the figures, with a text field most chat webhooks show).",
+        ),
+    ] = NotifyFormat.slack,
+    team: Annotated[
+        str | None,
+        typer.Option(
+            "--team",
+            metavar="TEAM",
+            help="One team's summary: an owner's team name (e.g. platform-ops) or a kind (operational, "
+            "application); it covers the services the team owns objectives in. Default: every team.",
+        ),
+    ] = None,
+    service: ServiceOpt = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print the message body instead of posting it (no webhook needed)."),
+    ] = False,
+    at: At = None,
+    snapshot: SnapshotOpt = None,
+    prometheus_url: UrlOpt = None,
+    header: HeaderOpt = None,
+    ca_bundle: CaOpt = None,
+    insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    source: SourceOpt = None,
+    resolution: ResolutionOpt = ResolutionMode.adaptive,
+    config: ConfigOpt = None,
+) -> int:
+    """Post the SLO summary to a chat webhook: status counts, the exhausted and warning objectives with
+    their budget left and time to exhaustion, release freezes and postmortems due.
+
+    Retries on HTTP 429 and 5xx, honouring Retry-After (3 tries within 60 s). Exit codes: 0 posted, 2 bad
+    usage, 3 posted but the data source failed for some objectives, 4 delivery failed.
+    """
+    from slokit.commands.notify import notify
+
+    return notify(
+        paths,
+        webhook=webhook,
+        format=format.value,
+        team=team,
+        services=service,
+        dry_run=dry_run,
+        at=at,
+        snapshot=snapshot,
+        connection=Connection(
+            prometheus_url, header, ca_bundle, insecure, timeout, concurrency, config, source=_mode(source)
+        ),
+        adaptive=resolution is ResolutionMode.adaptive,
     )
 
 

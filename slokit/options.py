@@ -164,3 +164,9 @@ class ReviewFormat(StrEnum):
     markdown = "markdown"
     html = "html"
     json = "json"
+
+
+class NotifyFormat(StrEnum):
+    slack = "slack"
+    teams = "teams"
+    json = "json"

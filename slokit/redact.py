@@ -26,7 +26,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 
 MASK = "***"
 MIN_SECRET = 3  # shorter values would mask ordinary words: they are not registered
@@ -251,3 +251,33 @@ def cut(text: str, limit: int, *, one_line: bool = True) -> str:
 def excerpt(redactor: Redactor, text: str, limit: int = ECHO_LIMIT, *, one_line: bool = True) -> str:
     """Redacted, then cut: a secret that straddles the cut is masked whole, never left as a prefix."""
     return cut(redactor(text), limit, one_line=one_line)
+
+
+# --- webhook URLs (slokit notify) ---------------------------------------------------------------------
+
+
+# A path segment or query value that looks like a key: mixed classes of characters, or long. Words such as
+# "services", "hooks", "workflows" or a version like "2016-06-01" are not (masking them would mangle text).
+def _secretive(part: str) -> bool:
+    classes = sum(bool(re.search(p, part)) for p in ("[a-z]", "[A-Z]", "[0-9]"))
+    return (len(part) >= 8 and classes >= 2) or (len(part) >= 20 and "/" not in part)
+
+
+def url_secrets(url: str) -> list[str]:
+    """The parts of a webhook URL to keep out of every output: the path and query from the first part that
+    looks like a key on, each such part, a password in the URL, and the base64 of the whole URL (the URL
+    itself is not registered: its start, ``https://host``, is no secret and would mask other URLs)."""
+    parts = urlsplit(url)
+    segments = [unquote(s) for s in parts.path.split("/") if s]
+    values = [v for _, v in parse_qsl(parts.query, keep_blank_values=True)]
+    found = [s for s in (*segments, *values) if _secretive(s)]
+    if parts.password:
+        found.append(unquote(parts.password))
+    tail = parts.path + (f"?{parts.query}" if parts.query else "")
+    first = next((s for s in segments if _secretive(s)), None)
+    if first is not None:
+        found.append(tail[tail.find(first) :] if first in tail else tail)
+    elif found:
+        found.append(tail)
+    found += [base64.b64encode(url.encode()).decode(), base64.urlsafe_b64encode(url.encode()).decode()]
+    return found
