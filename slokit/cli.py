@@ -23,10 +23,13 @@ from slokit.options import (
     CaOpt,
     ConcurrencyOpt,
     ConfigOpt,
+    ExportFormat,
     FailOn,
     Format,
     HeaderOpt,
+    ImportFormat,
     InsecureOpt,
+    KindChoice,
     NotifyFormat,
     ObjectiveOpt,
     OnError,
@@ -681,6 +684,86 @@ def notify(
         ),
         adaptive=resolution is ResolutionMode.adaptive,
     )
+
+
+@app.command(name="import")
+def import_command(
+    format: Annotated[ImportFormat, typer.Argument(metavar="sloth|openslo", help="The files' format.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="FILES", help="Sloth specs or OpenSLO documents (files or directories)."),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", metavar="FILE", help="Write the one service the import gives to FILE."),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out-dir", metavar="DIR", help="Write one file per service into DIR (SERVICE.yaml)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that are already there.")] = False,
+    kind: Annotated[
+        KindChoice | None,
+        typer.Option(
+            "--kind",
+            metavar="operational|application",
+            help="The kind of every objective whose SLO does not say its own (slokit.dev/kind label).",
+        ),
+    ] = None,
+    team: Annotated[
+        str | None,
+        typer.Option(
+            "--team",
+            metavar="TEAM",
+            help="The owner team of every objective (default: Sloth's owner label, OpenSLO's "
+            "slokit.dev/team annotation).",
+        ),
+    ] = None,
+    email: Annotated[
+        list[str] | None,
+        typer.Option("--email", metavar="ADDR", help="The owners' email address (repeatable)."),
+    ] = None,
+) -> int:
+    """Convert Sloth specs or OpenSLO documents into slokit/v1 definitions, with comments pointing at
+    their source. Every document is checked as `slokit validate` would before anything is written.
+
+    Without --out/--out-dir the definitions go to stdout, separated by ---. Exit codes: 0 converted, 2 an
+    SLO could not be converted (each one an error line with file and line; the others are still written)
+    or bad usage.
+    """
+    from slokit.commands.import_ import import_
+
+    return import_(
+        format.value,
+        files,
+        out=out,
+        out_dir=out_dir,
+        force=force,
+        kind=None if kind is None else kind.value,
+        team=team,
+        emails=email or (),
+    )
+
+
+@app.command(name="export")
+def export_command(
+    format: Annotated[ExportFormat, typer.Argument(metavar="openslo", help="The format to write.")],
+    paths: Paths,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", metavar="FILE", help="Write the documents to FILE (atomically) instead."),
+    ] = None,
+) -> int:
+    """Write the definitions as OpenSLO v1 documents: a Service per service, an SLO with its SLI inline
+    per objective, one Prometheus DataSource (no URL, no secret). Owner kinds, teams and what OpenSLO has
+    no field for go into slokit.dev/ labels and annotations, so that `slokit import openslo` gives the
+    same objectives back.
+
+    Offline. Exit codes: 0 written, 2 bad definitions or usage.
+    """
+    from slokit.commands.export import export
+
+    return export(paths, out=out)
 
 
 def run(argv: list[str] | None = None) -> int:

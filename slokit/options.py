@@ -170,3 +170,17 @@ class NotifyFormat(StrEnum):
     slack = "slack"
     teams = "teams"
     json = "json"
+
+
+class ImportFormat(StrEnum):
+    sloth = "sloth"
+    openslo = "openslo"
+
+
+class ExportFormat(StrEnum):
+    openslo = "openslo"
+
+
+class KindChoice(StrEnum):
+    operational = "operational"
+    application = "application"
