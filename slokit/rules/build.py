@@ -29,7 +29,7 @@ from slokit.report.model import Selection
 from slokit.rules.model import AlertingRule, RecordingRule, RuleGroup
 from slokit.rules.sli import step_events
 from slokit.spec.loader import Definitions, LoadedService
-from slokit.spec.models import Alerting, CalendarWindow, Objective
+from slokit.spec.models import SEVERITIES, AlertOutput, CalendarWindow, Objective
 from slokit.spec.steps import evaluation_step
 
 Tiers = tuple[engine.AlertTier, ...]
@@ -58,13 +58,15 @@ class ObjectiveRules:
 def build(definitions: Definitions, selection: Selection | None = None) -> list[ObjectiveRules]:
     selection = selection or Selection()
     out = []
-    scaled: dict[tuple[Alerting, engine.Window, timedelta], Tiers] = {}
+    scaled: dict[tuple[object, engine.Window, timedelta], Tiers] = {}
     for service in definitions.services:
         spec = service.spec
 
         def tiers(window: engine.Window, step: timedelta, service: LoadedService = service) -> Tiers:
             # The same alerting block, window and step give the same tiers: scaled once, not per objective.
-            key = (service.spec.alerting, window, step)
+            # Keyed by the written tiers: the alerting block's label mappings make it unhashable.
+            alerting = service.spec.alerting
+            key = ((alerting.written("page"), alerting.written("ticket")), window, step)
             if key not in scaled:
                 scaled[key] = pipeline.alert_tiers(service, window, step)
             return scaled[key]
@@ -93,6 +95,7 @@ class _Objective:
         self.labels = dict(spec.labels)
         self.policy = spec.policy
         self.min_events = objective.min_events or spec.alerting.min_events
+        self.output = _BurnOutput.of(spec.alerting, objective.alerting)
         self.absent_for = spec.alerting.absent_for
         links = (
             ("dashboard_url", spec.dashboard_for(objective)),
@@ -176,10 +179,14 @@ class _Objective:
             RecordingRule(TARGET, f"vector({self.objective.target_fraction!r})", self.own),
         ]
 
-    def alert_labels(self, severity: str, long: str, short: str) -> tuple[tuple[str, str], ...]:
+    def alert_labels(
+        self, severity: str, long: str, short: str, extra: dict[str, str] | None = None
+    ) -> tuple[tuple[str, str], ...]:
         labels = {key: _literal(value) for key, value in self.labels.items()}
+        labels["severity"] = severity
+        # The definition's alert labels may replace severity, never the labels naming the objective.
+        labels |= {key: _literal(value) for key, value in (extra or {}).items()}
         labels |= {
-            "severity": severity,
             "service": self.service,
             "objective": self.objective.name,
             "kind": self.objective.kind,
@@ -201,6 +208,8 @@ class _Objective:
     def burn_alerts(self) -> list[RecordingRule | AlertingRule]:
         alerts: list[RecordingRule | AlertingRule] = []
         for tier in self.tiers:
+            if tier.severity in self.output.disabled:
+                continue
             factor = f"{engine.tier_factor(tier, self.length):.6g}"
             long, short = format_duration(tier.long), format_duration(tier.short)
             expr = (
@@ -222,10 +231,10 @@ class _Objective:
             )
             alerts.append(
                 AlertingRule(
-                    "ErrorBudgetBurn",
+                    self.output.name,
                     expr,
-                    self.alert_labels(tier.severity, long, short),
-                    self.annotations(description, summary),
+                    self.alert_labels(tier.severity, long, short, self.output.labels[tier.severity]),
+                    self.annotations(description, summary, self.output.annotations[tier.severity]),
                 )
             )
         return alerts
@@ -264,8 +273,12 @@ class _Objective:
             )
         return alerts
 
-    def annotations(self, description: str, summary: str) -> tuple[tuple[str, str], ...]:
-        return _sorted([("description", description), ("summary", summary), *self.links])
+    def annotations(
+        self, description: str, summary: str, extra: dict[str, str] | None = None
+    ) -> tuple[tuple[str, str], ...]:
+        # The definition's annotations are templates as in any Prometheus rule, and replace slokit's.
+        own = {"description": description, "summary": summary, **dict(self.links)}
+        return _sorted((own | (extra or {})).items())
 
     def absent_alert(self) -> list[RecordingRule | AlertingRule]:
         if self.absent_for is None:
@@ -284,6 +297,42 @@ class _Objective:
                 ),
             )
         ]
+
+
+@dataclass(frozen=True)
+class _BurnOutput:
+    """The burn alerts' name, and per severity their extra labels and annotations, and the severities
+    turned off: the objective's ``alerting`` over the service's, key by key."""
+
+    name: str
+    labels: dict[str, dict[str, str]]
+    annotations: dict[str, dict[str, str]]
+    disabled: frozenset[str]
+
+    @classmethod
+    def of(cls, service: AlertOutput, objective: AlertOutput | None) -> _BurnOutput:
+        layers = [service] if objective is None else [service, objective]
+        name = "ErrorBudgetBurn"
+        labels: dict[str, dict[str, str]] = {severity: {} for severity in SEVERITIES}
+        annotations: dict[str, dict[str, str]] = {severity: {} for severity in SEVERITIES}
+        disabled: set[str] = set()
+        for layer in layers:
+            name = layer.name or name
+            for severity in SEVERITIES:
+                labels[severity] |= layer.labels
+                annotations[severity] |= layer.annotations
+        # The severity's own come after both layers' common ones: page_alert labels are the most specific.
+        for layer in layers:
+            for severity in SEVERITIES:
+                alerts = layer.severity(severity)
+                if alerts is not None:
+                    labels[severity] |= alerts.labels
+                    annotations[severity] |= alerts.annotations
+                    if alerts.disable:
+                        disabled.add(severity)
+                    elif "disable" in alerts.model_fields_set:  # the objective's false undoes the service's
+                        disabled.discard(severity)
+        return cls(name, labels, annotations, frozenset(disabled))
 
 
 def _plain(value: Decimal) -> str:

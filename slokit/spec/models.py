@@ -428,45 +428,6 @@ def _count(value: Any) -> Any:
 EventCount = Annotated[int, BeforeValidator(_count), Field(ge=1)]
 
 
-class Alerting(Spec):
-    """Alert tiers per severity. The defaults shown are the workbook's, for a 30-day window: a severity the
-    definition leaves out gets them scaled to each objective's window instead (``slokit.engine.tiers``).
-
-    ``min_events`` and ``absent_for`` shape only the rules ``slokit rules`` generates: a burn alert waits for
-    that many events in its long window (a low-traffic service's single failure is no page), and an alert
-    says when an objective's series have been absent that long."""
-
-    page: tuple[AlertTier, ...] = DEFAULT_PAGE
-    ticket: tuple[AlertTier, ...] = DEFAULT_TICKET
-    min_events: EventCount | None = None
-    absent_for: Duration | None = None
-
-    def written(self, severity: Severity) -> tuple[AlertTier, ...] | None:
-        """The tiers of ``severity`` as the definition gives them; None where it gives none."""
-        tiers: tuple[AlertTier, ...] = getattr(self, severity)
-        return tiers if severity in self.model_fields_set else None
-
-
-class Objective(Spec):
-    name: Name
-    kind: Kind
-    description: str = ""
-    target: Annotated[Number, AfterValidator(_target)]
-    window: Window | None = None
-    sli: SLI
-    runbook: Url | None = None  # overrides the service's; see ServiceSpec.runbook_for
-    dashboard: Url | None = None
-    min_events: EventCount | None = None  # overrides the service's alerting.min_events
-    # Labels whose values `review` (and the report's markdown/HTML) rank by the bad events they carry. Which
-    # SLIs may have them (selectors only), and duplicates, are checked on the file: slokit.spec.attribution.
-    attribute_by: Annotated[tuple[LabelName, ...], BeforeValidator(_one_or_list)] = ()
-
-    @property
-    def target_fraction(self) -> float:
-        # Through Decimal, so that 99.9 becomes 0.999 and not 0.9990000000000001 in reports and metrics.
-        return float(Decimal(str(self.target)) / 100)
-
-
 def _label_values(value: Any) -> Any:
     # `tier: 1` is the natural thing to write; label values are strings on the wire.
     if isinstance(value, dict):
@@ -496,6 +457,108 @@ def _label_names(value: dict[str, str]) -> dict[str, str]:
     for key in value:
         _label_name(key)
     return value
+
+
+_ALERT_NAME = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
+# Labels slokit puts on every alert it generates: they name the objective and route to its owner team, so an
+# alert's own labels may not replace them (``severity`` may be replaced: Sloth's users route on their own).
+SLOKIT_ALERT_LABELS = ("service", "objective", "kind", "team", "long_window", "short_window")
+
+
+def _alert_name(value: str) -> str:
+    # Prometheus refuses a rule whose alert name is not a metric name.
+    if not _ALERT_NAME.fullmatch(value):
+        raise ValueError(
+            f"must be an alert name: ASCII letters, digits, '_' and ':', not starting with a digit "
+            f"(got {shown(value)})"
+        )
+    return value
+
+
+def _alert_label_names(value: dict[str, str]) -> dict[str, str]:
+    for key in value:
+        _label_name(key)
+        if key in SLOKIT_ALERT_LABELS:
+            raise ValueError(f"label {key!r} is set by slokit on every alert: choose another name")
+    return value
+
+
+def _annotation_names(value: dict[str, str]) -> dict[str, str]:
+    for key in value:
+        if not _LABEL_NAME.fullmatch(key):
+            raise ValueError(f"annotation name must be {LABEL_NAME_RULE} (got {shown(key)})")
+    return value
+
+
+AlertLabels = Annotated[
+    dict[str, Annotated[str, AfterValidator(_label_value)]],
+    BeforeValidator(_label_values),
+    AfterValidator(_alert_label_names),
+]
+Annotations = Annotated[dict[str, str], BeforeValidator(_label_values), AfterValidator(_annotation_names)]
+
+
+class SeverityAlerts(Spec):
+    """What the burn alerts of one severity carry beyond the rest (``page_alert``, ``ticket_alert``)."""
+
+    labels: AlertLabels = Field(default_factory=dict)
+    annotations: Annotations = Field(default_factory=dict)
+    disable: bool = False
+
+
+class AlertOutput(Spec):
+    """How ``slokit rules`` names and labels the burn alerts (``ErrorBudgetBurn``): on the service's
+    ``alerting``, and on an objective's (merged over the service's, key by key). Sloth's alerting block."""
+
+    name: Annotated[str, AfterValidator(_alert_name)] | None = None
+    labels: AlertLabels = Field(default_factory=dict)
+    annotations: Annotations = Field(default_factory=dict)
+    page_alert: SeverityAlerts | None = None
+    ticket_alert: SeverityAlerts | None = None
+
+    def severity(self, severity: str) -> SeverityAlerts | None:
+        alerts: SeverityAlerts | None = getattr(self, f"{severity}_alert")
+        return alerts
+
+
+class Alerting(AlertOutput):
+    """Alert tiers per severity. The defaults shown are the workbook's, for a 30-day window: a severity the
+    definition leaves out gets them scaled to each objective's window instead (``slokit.engine.tiers``).
+
+    ``min_events`` and ``absent_for`` shape only the rules ``slokit rules`` generates: a burn alert waits for
+    that many events in its long window (a low-traffic service's single failure is no page), and an alert
+    says when an objective's series have been absent that long."""
+
+    page: tuple[AlertTier, ...] = DEFAULT_PAGE
+    ticket: tuple[AlertTier, ...] = DEFAULT_TICKET
+    min_events: EventCount | None = None
+    absent_for: Duration | None = None
+
+    def written(self, severity: Severity) -> tuple[AlertTier, ...] | None:
+        """The tiers of ``severity`` as the definition gives them; None where it gives none."""
+        tiers: tuple[AlertTier, ...] = getattr(self, severity)
+        return tiers if severity in self.model_fields_set else None
+
+
+class Objective(Spec):
+    name: Name
+    kind: Kind
+    description: str = ""
+    target: Annotated[Number, AfterValidator(_target)]
+    window: Window | None = None
+    sli: SLI
+    runbook: Url | None = None  # overrides the service's; see ServiceSpec.runbook_for
+    dashboard: Url | None = None
+    min_events: EventCount | None = None  # overrides the service's alerting.min_events
+    alerting: AlertOutput | None = None  # merged over the service's alert names, labels and annotations
+    # Labels whose values `review` (and the report's markdown/HTML) rank by the bad events they carry. Which
+    # SLIs may have them (selectors only), and duplicates, are checked on the file: slokit.spec.attribution.
+    attribute_by: Annotated[tuple[LabelName, ...], BeforeValidator(_one_or_list)] = ()
+
+    @property
+    def target_fraction(self) -> float:
+        # Through Decimal, so that 99.9 becomes 0.999 and not 0.9990000000000001 in reports and metrics.
+        return float(Decimal(str(self.target)) / 100)
 
 
 LabelName = Annotated[str, AfterValidator(_label_name)]

@@ -135,6 +135,16 @@ def _comparison(definition: JsonSchemaValue) -> JsonSchemaValue:
     return {"oneOf": [written, definition]}
 
 
+# The burn alerts' output, on the service's alerting and on an objective's.
+_OUTPUT = {
+    "name": "The burn alerts' name (default ErrorBudgetBurn).",
+    "labels": "Extra labels on the burn alerts; service, objective, kind, team and the window labels are "
+    "slokit's.",
+    "annotations": "Extra annotations on the burn alerts (Go templates, as in any Prometheus rule); they "
+    "replace slokit's of the same name.",
+    "page_alert": "Labels and annotations of the page burn alerts only; disable: true writes none.",
+    "ticket_alert": "Labels and annotations of the ticket burn alerts only; disable: true writes none.",
+}
 # Hover text for editors, by model and field. The reference is docs/definitions.md.
 _DESCRIPTIONS: dict[str, dict[str, str]] = {
     "ServiceSpec": {
@@ -183,6 +193,8 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
         "dashboard": "http(s) URL of this objective's dashboard; overrides the service's.",
         "min_events": "Events the long window of a burn alert must hold before it fires (slokit rules); "
         "overrides the service's alerting.min_events.",
+        "alerting": "The burn alerts' name, labels and annotations for this objective, merged over the "
+        "service's alerting (slokit rules).",
         "attribute_by": "Label names whose values slokit ranks by the bad events they carry (review, and "
         "the report's markdown/HTML): [handler, code]. Ratio SLIs with selectors and latency SLIs only; "
         "not le on a latency SLI.",
@@ -228,6 +240,17 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
         "objective (slokit rules; default: none).",
         "absent_for": "slokit rules adds an alert SLISeriesAbsent when an objective's events have had no "
         "series this long, e.g. 15m (default: no such alert).",
+        **{key: f"{text} (slokit rules)" for key, text in _OUTPUT.items()},
+    },
+    "AlertOutput": {
+        "": "The burn alerts' name, labels and annotations for this objective, over the service's "
+        "alerting (slokit rules).",
+        **_OUTPUT,
+    },
+    "SeverityAlerts": {
+        "labels": "Labels of the burn alerts of this severity only.",
+        "annotations": "Annotations of the burn alerts of this severity only (Go templates).",
+        "disable": "true: slokit rules writes no burn alert of this severity.",
     },
 }
 

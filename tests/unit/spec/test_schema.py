@@ -69,10 +69,14 @@ def test_every_field_of_the_models_is_in_the_schema() -> None:
         "dashboard",
         "min_events",
         "attribute_by",
+        "alerting",
     }
     assert set(shipped["definitions"]["Releases"]["properties"]) == {"query", "label", "within"}
     alerting = shipped["definitions"]["Alerting"]["properties"]
-    assert set(alerting) == {"page", "ticket", "min_events", "absent_for"}
+    output = {"name", "labels", "annotations", "page_alert", "ticket_alert"}
+    assert set(alerting) == {"page", "ticket", "min_events", "absent_for"} | output
+    assert set(shipped["definitions"]["AlertOutput"]["properties"]) == output
+    assert set(shipped["definitions"]["SeverityAlerts"]["properties"]) == {"labels", "annotations", "disable"}
     assert alerting["min_events"]["anyOf"][0] == {"type": "integer", "minimum": 1}
     assert shipped["properties"]["window"]["default"] == "30d"
     assert shipped["definitions"]["TimeslicesSLI"]["properties"]["slice"]["default"] == "1m"
