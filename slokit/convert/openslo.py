@@ -709,7 +709,7 @@ def _threshold(
             ("timeslices",): (note,)
         }
     # A share of the slice's values: the share of the query's values over the slice that pass.
-    share = f"avg_over_time(({query}) {_OPS[op]} bool {value}[{slice_text}:])"
+    share = f"avg_over_time((({query}) {_OPS[op]} bool {value})[{slice_text}:])"
     note = (
         f"timeSliceTarget {target.normalize():f}: a {slice_text} slice is good when at least that share of "
         f"the query's values in it are {comparison}"
