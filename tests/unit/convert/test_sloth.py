@@ -306,3 +306,34 @@ def test_a_target_of_100_and_a_duplicate_slo_name_are_problems(tmp_path: Path) -
         f"{spec}:11: b: service odd already has an SLO named b: slokit needs unique names",
     ]
     assert list(_objectives(conversion, "odd")) == ["b"]
+
+
+def test_the_docs_sloth_example_gives_back_the_checkout_examples_objectives(tmp_path: Path) -> None:
+    docs = (Path(__file__).parents[3] / "docs" / "import.md").read_text(encoding="utf-8")
+    example = (
+        docs.split("### The checkout example in Sloth", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    )
+    spec = tmp_path / "checkout.sloth.yaml"
+    spec.write_text(example, encoding="utf-8")
+    conversion = _convert(spec)
+    assert conversion.problems == ()
+    (service,) = conversion.services
+    path = tmp_path / "checkout.yaml"
+    path.write_text(render(service), encoding="utf-8")
+    (imported,) = load([path]).services
+    (original,) = load([Path(__file__).parents[3] / "slo_definitions" / "checkout.yaml"]).services
+
+    def summary(spec: Any) -> dict[str, tuple[str, str, float, str]]:
+        return {
+            o.name: (o.kind, spec.owners.for_kind(o.kind).team, o.target, str(spec.window_for(o)))
+            for o in spec.objectives
+            if o.sli.timeslices is None
+        }
+
+    assert summary(imported.spec) == summary(original.spec)
+    latency = imported.spec.objectives[1].sli.ratio
+    assert latency is not None
+    assert latency.bad_query == (
+        'sum(increase(http_request_duration_seconds_count{job="checkout"}[{{ window }}]))\n-\n'
+        'sum(increase(http_request_duration_seconds_bucket{job="checkout",le="0.25"}[{{ window }}]))'
+    )
