@@ -24,13 +24,18 @@ def notify(
     adaptive: bool = False,
 ) -> int:
     from slokit.notify import build, encode, post, summarize, webhook_url
-    from slokit.notify.sender import host
+    from slokit.notify.sender import encrypted, host
     from slokit.report.model import check_team
     from slokit.settings import REDACT
     from slokit.spec.models import KINDS
 
     # The URL is checked (and registered for redaction) before any query: a scheduled job fails fast.
     url = None if dry_run else webhook_url(webhook)
+    if url is not None and not encrypted(url):
+        typer.echo(
+            f"warning: the webhook URL is plain http: its key crosses the network to {host(url)} unencrypted",
+            err=True,
+        )
     # Every objective of the chosen services is evaluated: a team's summary counts the other kind's
     # objectives of its services too (they freeze its releases as well).
     result, _, _ = evaluate(

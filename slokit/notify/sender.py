@@ -82,6 +82,20 @@ def host(url: str) -> str:
     return f"{name}:{parts.port}" if parts.port else name
 
 
+def encrypted(url: str) -> bool:
+    """Whether the key in ``url`` is safe on the wire: https, or plain http to this machine (a test receiver,
+    a local relay) where it crosses no network."""
+    import ipaddress
+
+    parts = urlsplit(url)
+    if parts.scheme == "https" or parts.hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname or "").is_loopback
+    except ValueError:
+        return False
+
+
 def webhook_url(option: str | None, env: dict[str, str] | None = None) -> str:
     """``--webhook``, else ``SLOKIT_WEBHOOK_URL``; checked, and registered for redaction, before any query."""
     import os

@@ -191,3 +191,13 @@ def test_webhook_url_problems_do_not_show_it() -> None:
     with pytest.raises(Exception) as failed:
         webhook_url(f"ftp://hooks.example.com{TOKEN_PATH}", {})
     assert str(failed.value) == "the webhook URL must start with https:// and name a host"
+
+
+def test_plain_http_is_encrypted_enough_only_to_this_machine() -> None:
+    from slokit.notify.sender import encrypted
+
+    assert encrypted("https://hooks.slack.com/services/T0/B0/x")
+    assert encrypted("http://127.0.0.1:8080/hook") and encrypted("http://localhost/hook")
+    assert encrypted("http://[::1]:8080/hook")
+    assert not encrypted("http://hooks.example.com/hook")
+    assert not encrypted("http://10.0.0.7/hook")
