@@ -68,7 +68,8 @@ class _Service:
     """The documents of one service, gathered across files."""
 
     name: str
-    sources: list[str] = field(default_factory=list)  # "FILE:LINE" of each document
+    sources: list[str] = field(default_factory=list)  # what each document is, and its FILE:LINE
+    files: list[str] = field(default_factory=list)
     objectives: list[_Objective] = field(default_factory=list)
     owners: dict[Kind, tuple[str, str]] = field(default_factory=dict)  # kind -> (team, where it was set)
     emails: dict[str, None] = field(default_factory=dict)
@@ -161,6 +162,7 @@ class _Reader:
         labels = _strings(spec.get("labels"))
         gathered = self.services.setdefault(service, _Service(service))
         gathered.sources.append(f"{what} at {self.file}:{self.doc.line_of(at)}")
+        gathered.files.append(self.file)
         slos = spec.get("slos")
         if not isinstance(slos, list) or not slos:
             self.problem((*at, "slos"), service, "no slos to convert")
@@ -356,7 +358,8 @@ def _service(service: _Service) -> ConvertedService:
     owners: dict[str, Any] = {}
     comments: dict[FieldPath, tuple[str, ...]] = {
         (): (
-            f"Converted by slokit import from {', '.join(service.sources)}.",
+            "Converted by slokit import from:",
+            *(f"- {source}" for source in service.sources),
             "Edit this file from now on: slokit does not read the Sloth spec.",
         ),
         ("window",): (
@@ -393,7 +396,7 @@ def _service(service: _Service) -> ConvertedService:
         for path, lines in objective.comments.items():
             comments[("objectives", index, *path)] = lines
     document["objectives"] = objectives
-    return ConvertedService(service.name, ", ".join(dict.fromkeys(service.sources)), document, comments)
+    return ConvertedService(service.name, ", ".join(dict.fromkeys(service.files)), document, comments)
 
 
 def _label_key(key: str) -> bool:

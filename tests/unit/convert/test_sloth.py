@@ -111,7 +111,11 @@ def test_a_prometheus_v1_spec_becomes_one_service_field_by_field() -> None:
 def test_comments_point_at_the_source_and_say_what_was_converted() -> None:
     (service,) = _convert(CHECKOUT, kind="application").services
     comments = service.comments
-    assert comments[()][0] == f"Converted by slokit import from Sloth prometheus/v1 at {CHECKOUT}:2."
+    assert comments[()] == (
+        "Converted by slokit import from:",
+        f"- Sloth prometheus/v1 at {CHECKOUT}:2",
+        "Edit this file from now on: slokit does not read the Sloth spec.",
+    )
     assert comments[("objectives", 0)] == (f"from {CHECKOUT}:10, slos[0] requests-availability",)
     assert comments[("objectives", 2)] == (f"from {CHECKOUT}:75, slos[4] payments-availability",)
     assert comments[("objectives", 0, "kind")] == ("kind from the label slokit.dev/kind",)
@@ -181,9 +185,10 @@ def test_crds_of_one_service_become_one_service_and_a_raw_crd_slo_is_refused() -
         "labels": {"cluster": "eu-2"},
         "ticket_alert": {"disable": True},
     }
-    assert conversion.services[0].comments[()][0] == (
-        f"Converted by slokit import from Sloth PrometheusServiceLevel search-availability at {CRDS}:7, "
-        f"Sloth PrometheusServiceLevel search-freshness at {CRDS}:35."
+    assert conversion.services[0].source == str(CRDS)
+    assert conversion.services[0].comments[()][1:3] == (
+        f"- Sloth PrometheusServiceLevel search-availability at {CRDS}:7",
+        f"- Sloth PrometheusServiceLevel search-freshness at {CRDS}:35",
     )
     inventory = _objectives(conversion, "inventory")["sync-success"]
     assert inventory["kind"] == "operational"  # no label: --kind
