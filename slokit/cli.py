@@ -437,6 +437,38 @@ def rules(
     )
 
 
+@app.command()
+def dashboards(
+    paths: Paths,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out-dir",
+            metavar="DIR",
+            help="Write each dashboard to DIR/UID.json (atomically) for Grafana's file provisioning, "
+            "instead of printing them one after another.",
+        ),
+    ] = None,
+    datasource: Annotated[
+        str | None,
+        typer.Option(
+            "--datasource",
+            metavar="UID",
+            help="The Prometheus data source every panel reads: its UID or name in Grafana (default: a "
+            "data source variable on each dashboard).",
+        ),
+    ] = None,
+) -> int:
+    """Generate Grafana dashboards, one per owner team and one overview, over the series `slokit rules`
+    records: error budget remaining, burn rates against the alert tiers, SLI against target, alerts firing.
+
+    Offline: reads only the definitions. Exit codes: 0 written, 2 bad definitions or usage.
+    """
+    from slokit.commands.dashboards import dashboards
+
+    return dashboards(paths, out_dir=out_dir, datasource=datasource)
+
+
 @app.command(name="email")
 def email_command(
     paths: Paths,
