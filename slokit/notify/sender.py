@@ -12,8 +12,8 @@
   trying again within a minute would not change them. A timeout is retried although the message may have
   arrived: a repeated summary is better than a lost one.
 - **Time.** Each try connects within :data:`CONNECT_TIMEOUT` seconds and waits at most
-  :data:`READ_TIMEOUT` seconds between bytes of the answer, never past the total; the answer is read up to
-  :data:`MAX_ANSWER` bytes (an error page is quoted, not downloaded).
+  :data:`READ_TIMEOUT` seconds for each read of the answer, both cut to what is left of the total; an error
+  answer is read up to :data:`MAX_ANSWER` bytes and no longer than the total (it is quoted, not downloaded).
 - **Redirects are not followed.** A webhook that answers 3xx has moved; following would re-send the summary
   to wherever the answer points. The failure names the status and the new host.
 

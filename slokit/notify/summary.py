@@ -12,7 +12,7 @@ builders (:mod:`slokit.notify.payloads`) add each platform's markup and cut the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from slokit.engine import Status
@@ -79,8 +79,6 @@ class Summary:
 
 def scope(report: Report, team: str | None) -> tuple[Report, list[TeamSection]]:
     """The objectives a summary counts and the team sections it names, for ``team`` (a name or a kind)."""
-    from dataclasses import replace
-
     if not report.objectives:
         raise UsageError("no objectives selected: there is no summary to post")
     sections = report.sections()

@@ -241,3 +241,10 @@ def test_fit_never_exceeds_the_limit_and_counts_the_rest(lengths: list[int], lim
         assert kept[:-1] == lines[:shown]
     else:
         assert kept == lines
+
+
+def test_the_body_is_compact_utf8_not_ascii_escapes() -> None:
+    body = encode(teams(summary_of_four()))
+    assert "·".encode() in body and b"\\u00b7" not in body  # Teams counts bytes: an escape is six of them
+    assert body.startswith(b'{"type":"message","attachments":[{"contentType":')  # no indent, no spaces
+    assert json.loads(body) == teams(summary_of_four())
