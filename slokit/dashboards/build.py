@@ -35,7 +35,7 @@ from slokit.dashboards.model import (
 )
 from slokit.durations import format_duration
 from slokit.engine.tiers import nominal_length
-from slokit.rules.build import ERROR_RATIO, INFO, REMAINING, SLI, TARGET
+from slokit.rules.build import ERROR_RATIO, INFO, REMAINING, SLI, TARGET, _BurnOutput
 from slokit.spec.loader import Definitions
 from slokit.spec.models import SEVERITIES
 from slokit.spec.steps import evaluation_step
@@ -60,6 +60,7 @@ class _Tier:
     long: timedelta
     short: timedelta
     factor: float  # as the alert's expression spells it (6 significant digits)
+    alerts: bool  # False: the definition turns this severity's burn alerts off (`disable`)
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,16 @@ def _objectives(definitions: Definitions) -> list[_Objective]:
             length = nominal_length(window)
             slices = objective.sli.timeslices.slice if objective.sli.timeslices is not None else None
             step = evaluation_step(length, slices)
+            # The rules' own merge of the service's and the objective's alerting: what the alerts do.
+            disabled = _BurnOutput.of(spec.alerting, objective.alerting).disabled
             tiers = tuple(
-                _Tier(t.severity, t.long, t.short, float(f"{engine.tier_factor(t, length):.6g}"))
+                _Tier(
+                    t.severity,
+                    t.long,
+                    t.short,
+                    float(f"{engine.tier_factor(t, length):.6g}"),
+                    t.severity not in disabled,
+                )
                 for t in pipeline.alert_tiers(loaded, window, step)
             )
             team = owner.team if owner else ""
@@ -315,6 +324,15 @@ class _Builder:
         long, short = format_duration(tier.long), format_duration(tier.short)
         scope = self.info
         title = f"Burn rate, {tier.severity} tier: {tier.factor:g}x over {long} and {short}"
+        fires = (
+            f"The {tier.severity} alert fires when both the {long} and the {short} burn rates are at or "
+            f"above {tier.factor:g}x (the line)."
+            if tier.alerts
+            else f"The definitions turn the {tier.severity} burn alerts off (disable): the line is the "
+            f"factor at which they would fire, over both the {long} and the {short} window."
+        )
+        if not tier.alerts:
+            title += ", alert off"
         listed = ""
         if len(members) < len(self.objectives):
             scope = self.members(members)
@@ -337,8 +355,7 @@ class _Builder:
                 title=title,
                 description=(
                     f"Error ratio over each window / error budget (1 - target), from {ERROR_RATIO}<window>. "
-                    f"The {tier.severity} alert fires when both the {long} and the {short} burn rates are "
-                    f"at or above {tier.factor:g}x (the line).{listed}"
+                    f"{fires}{listed}"
                 ),
                 targets=tuple(
                     Target(

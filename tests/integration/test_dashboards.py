@@ -59,6 +59,9 @@ objectives:
     target: 99
     sli:
       timeslices: {query: 'min(shop_up{job="shop"})', good: '>= 1', slice: 10s}
+alerting:
+  name: ShopBudgetBurn
+  page_alert: {labels: {severity: critical}}
 """
 OBJECTIVES = {"availability": "platform-ops", "latency": "shop-devs", "probe": "shop-devs"}
 ALERTING = {"availability", "latency"}  # 20 % errors and 30 % slow requests burn; the probe never fails
@@ -252,6 +255,16 @@ def test_every_panel_query_returns_data_for_the_objectives_it_shows(live: Live) 
             break
         time.sleep(1)
     assert missing == [], live.server.log_tail()
+    # The burn alerts, renamed and with their page severity replaced by the definition, are still shown.
+    table = next(
+        (d["uid"], p["id"])
+        for d, p in _panels(live)
+        if d["title"] == "SLOs: platform-ops" and p["title"] == "Alerts firing now"
+    )
+    shown = {
+        (r["metric"]["alertname"], r["metric"]["severity"]) for r in answers[(*table, "A", "availability")]
+    }
+    assert {("ShopBudgetBurn", "critical"), ("ShopBudgetBurn", "ticket")} <= shown
     # Each answer is about the objective substituted in the variables, not every objective of the team.
     for (_uid, _panel, _ref, name), rows in answers.items():
         for row in rows:

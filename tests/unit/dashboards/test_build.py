@@ -56,6 +56,12 @@ objectives:
     target: 99.5
     sli:
       ratio: {{good: 'invoices_total{{ok="true"}}', total: 'invoices_total'}}
+  - name: refunds
+    kind: application
+    target: 99.5
+    sli:
+      ratio: {{good: 'refunds_total{{ok="true"}}', total: 'refunds_total'}}
+    alerting: {{name: RefundsBurn, ticket_alert: {{disable: true}}}}
 alerting:
   page:
     - {{long: 1h, short: 5m, budget: 2}}
@@ -206,18 +212,29 @@ def test_burn_rate_thresholds_are_the_tier_factors(definitions: Path) -> None:
     ticket = 0.10 * 30 / 1  # 10 % in 1 day
     assert set(panels) == {
         f"Burn rate, page tier: {page:g}x over 1h and 5m",
-        f"Burn rate, ticket tier: {ticket:g}x over 1d and 2h",
+        f"Burn rate, ticket tier: {ticket:g}x over 1d and 2h (1 of 2 objectives)",
+        f"Burn rate, ticket tier: {ticket:g}x over 1d and 2h, alert off (1 of 2 objectives)",
     }
     assert _steps(panels[f"Burn rate, page tier: {page:g}x over 1h and 5m"]) == [
         ("green", None),
         ("red", page),
     ]
-    assert _steps(panels[f"Burn rate, ticket tier: {ticket:g}x over 1d and 2h"]) == [
+    assert _steps(panels[f"Burn rate, ticket tier: {ticket:g}x over 1d and 2h (1 of 2 objectives)"]) == [
         ("green", None),
         ("orange", ticket),
     ]
     for panel in panels.values():
         assert panel["fieldConfig"]["defaults"]["custom"]["thresholdsStyle"] == {"mode": "line"}
+
+
+def test_a_tier_whose_alerts_are_turned_off_says_so(definitions: Path) -> None:
+    written = _by_title(_json(definitions))[f"SLOs: {ODD_TEAM}"]
+    off = [p for p in _burn_panels(written) if "alert off" in p["title"]]
+    assert [p["title"] for p in off] == [
+        "Burn rate, ticket tier: 3x over 1d and 2h, alert off (1 of 2 objectives)"
+    ]
+    assert "turn the ticket burn alerts off (disable)" in off[0]["description"]
+    assert off[0]["description"].endswith("Objectives: billing.v2/refunds.")
 
 
 def test_burn_rate_panels_plot_the_tier_windows_as_error_ratio_over_budget(definitions: Path) -> None:
@@ -244,7 +261,7 @@ def test_objectives_with_other_tiers_get_their_own_panels_naming_them(definition
     ]
     overview = _by_title(_json(definitions))["SLOs: overview"]
     seven_days = [p for p in _burn_panels(overview) if "shop/latency" in p["description"]]
-    assert seven_days and all("(1 of 3 objectives)" in p["title"] for p in seven_days)
+    assert seven_days and all("(1 of 4 objectives)" in p["title"] for p in seven_days)
     for panel in seven_days:
         for target in panel["targets"]:
             info = [s for s in selectors_in(target["expr"]) if s.name == "slokit_slo_info"]
