@@ -40,6 +40,11 @@ SAFE_NOTE = (
 )
 
 
+# Parentheses, calls and aggregations inside one another: real queries nest a handful deep; the bound keeps
+# a hostile one from exhausting Python's recursion (each level is a few frames of the parser below).
+MAX_NESTING = 64
+
+
 class Refused(ValueError):
     """A query that cannot become event counts, and why (one line)."""
 
@@ -89,35 +94,40 @@ def convert(query: str) -> Converted:
     return Converted(out, len(rates))
 
 
-def _linear(node: _Node, rates: list[tuple[int, int]]) -> None:
-    """Checks that ``node`` is a sum of rates (or increases) over the window; collects the rates."""
-    if node.kind == "paren":
-        _linear(node.args[0], rates)
-    elif node.kind == "agg" and node.name == "sum":
-        if len(node.args) != 1:
-            raise Refused("sum() takes one expression")
-        _linear(node.args[0], rates)
-    elif node.kind == "binary" and node.name in ("+", "-") and not node.bool_modifier:
-        _linear(node.args[0], rates)
-        _linear(node.args[1], rates)
-    elif node.kind == "binary" and node.name == "or" and _is_zero(node.args[1]):
-        _linear(node.args[0], rates)
-    elif node.kind == "call" and node.name in ("rate", "increase"):
-        inner = node.args[0] if len(node.args) == 1 else None
-        if inner is None or inner.kind != "range":
-            what = "a subquery" if inner is not None and inner.kind == "subquery" else "no range selector"
-            raise Refused(f"{node.name}() of {what}: slokit needs {node.name}(x[{{{{.window}}}}])")
-        if not inner.window:
-            raise Refused(
-                f"{node.name}() over {inner.range_text}, not over {{{{.window}}}}: "
-                "its events would not be the window's"
-            )
-        if _mentions_window(inner.args[0]):
-            raise Refused("{{.window}} inside a selector")
-        if node.name == "rate":
-            rates.append(node.name_at)
-    else:
-        raise Refused(_why_not(node))
+def _linear(tree: _Node, rates: list[tuple[int, int]]) -> None:
+    """Checks that ``tree`` is a sum of rates (or increases) over the window; collects the rates. With a
+    stack, not recursion: ``a + b + c + ...`` is as deep as it is long."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if node.kind == "paren":
+            stack.append(node.args[0])
+        elif node.kind == "agg" and node.name == "sum":
+            if len(node.args) != 1:
+                raise Refused("sum() takes one expression")
+            stack.append(node.args[0])
+        elif node.kind == "binary" and node.name in ("+", "-") and not node.bool_modifier:
+            stack.extend(node.args)
+        elif node.kind == "binary" and node.name == "or" and _is_zero(node.args[1]):
+            stack.append(node.args[0])
+        elif node.kind == "call" and node.name in ("rate", "increase"):
+            _over_window(node)
+            if node.name == "rate":
+                rates.append(node.name_at)
+        else:
+            raise Refused(_why_not(node))
+
+
+def _over_window(node: _Node) -> None:
+    inner = node.args[0] if len(node.args) == 1 else None
+    if inner is None or inner.kind != "range":
+        what = "a subquery" if inner is not None and inner.kind == "subquery" else "no range selector"
+        raise Refused(f"{node.name}() of {what}: slokit needs {node.name}(x[{{{{.window}}}}])")
+    if not inner.window:
+        range_text = inner.range_text
+        raise Refused(
+            f"{node.name}() over {range_text}, not over {{{{.window}}}}: its events would not be the window's"
+        )
 
 
 def _why_not(node: _Node) -> str:
@@ -156,8 +166,14 @@ def _number_value(text: str) -> float | None:
         return None
 
 
-def _mentions_window(node: _Node) -> bool:
-    return node.window or any(_mentions_window(arg) for arg in node.args)
+def _mentions_window(tree: _Node) -> bool:
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if node.window:
+            return True
+        stack.extend(node.args)
+    return False
 
 
 def _tokens(text: str) -> list[_Token]:
@@ -226,6 +242,7 @@ class _Parser:
         self.tokens = tokens
         self.text = text
         self.pos = 0
+        self.depth = 0
 
     def peek(self, offset: int = 0) -> _Token | None:
         at = self.pos + offset
@@ -255,6 +272,15 @@ class _Parser:
         return token.text
 
     def expression(self, minimum: int) -> _Node:
+        self.depth += 1
+        try:
+            return self._expression(minimum)
+        finally:
+            self.depth -= 1
+
+    def _expression(self, minimum: int) -> _Node:
+        if self.depth > MAX_NESTING:
+            raise Refused(f"nested more than {MAX_NESTING} levels deep")
         left = self.unary()
         while (op := self.binary_op()) is not None and _PRECEDENCE[op] >= minimum:
             self.take()
@@ -274,10 +300,13 @@ class _Parser:
         return left
 
     def unary(self) -> _Node:
-        if self.at("-") or self.at("+"):
-            op = self.take().text
-            return _Node("unary", op, [self.unary()])
-        return self.postfix(self.primary())
+        signs = []
+        while self.at("-") or self.at("+"):
+            signs.append(self.take().text)
+        node = self.postfix(self.primary())
+        for sign in reversed(signs):
+            node = _Node("unary", sign, [node])
+        return node
 
     def labels(self) -> None:
         self.expect("(")

@@ -3,7 +3,11 @@ with the reason anywhere else, whatever the nesting of parentheses."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from slokit.convert.sloth import rewrite_window_query
 from slokit.convert.sloth_rate import SAFE_NOTE, Refused, convert
@@ -98,3 +102,71 @@ def test_the_rewrite_says_what_it_converted() -> None:
     )
     with pytest.raises(ValueError, match="irate"):
         rewrite_window_query("irate(a[{{.window}}])")
+
+
+# Property tests: sums of rates in any shape convert to the same text with increase(); any one other operator
+# or function around them is refused; no text makes the parser fail other than with a refusal.
+_METRICS = st.sampled_from(["a", "b_total", "job:req:rate5m", 'c{code=~"(5..|4(29))"}', "d{x='}]'}"])
+
+
+@st.composite
+def _sums(draw: st.DrawFn, depth: int = 0) -> tuple[str, str]:
+    """A sum of rates over the window, and the same text with the conversion done by hand."""
+    if depth >= 3 or draw(st.booleans()):
+        metric = draw(_METRICS)
+        space = draw(st.sampled_from(["", " "]))
+        window = draw(st.sampled_from(["{{.window}}", "{{ .window }}"]))
+        return (
+            f"rate({metric}[{space}{window}{space}])",
+            f"increase({metric}[{space}{{{{ window }}}}{space}])",
+        )
+    shape = draw(st.sampled_from(["sum", "sum by", "paren", "plus", "minus"]))
+    left, left_expected = draw(_sums(depth + 1))
+    if shape == "sum":
+        return f"sum({left})", f"sum({left_expected})"
+    if shape == "sum by":
+        return f"sum by (code, pod) ({left})", f"sum by (code, pod) ({left_expected})"
+    if shape == "paren":
+        return f"({left})", f"({left_expected})"
+    right, right_expected = draw(_sums(depth + 1))
+    op = "+" if shape == "plus" else "-"
+    return f"{left} {op}\n {right}", f"{left_expected} {op}\n {right_expected}"
+
+
+@given(_sums())
+def test_any_sum_of_rates_converts_rate_by_rate(case: tuple[str, str]) -> None:
+    query, expected = case
+    converted = convert(query)
+    assert converted.query == expected
+    assert converted.converted == query.count("rate(")
+
+
+_WRAPPERS = [
+    "avg({})",
+    "max by (x) ({})",
+    "irate_free({})",
+    "{} / 2",
+    "2 * {}",
+    "{} > 0",
+    "{} and b",
+    "-({})",
+    "abs({})",
+    "{} or vector(1)",
+    "topk(3, {})",
+]
+
+
+@given(_sums(), st.sampled_from(_WRAPPERS))
+def test_anything_around_a_sum_of_rates_is_refused(case: tuple[str, str], wrapper: str) -> None:
+    with pytest.raises(Refused):
+        convert(wrapper.format(case[0]))
+
+
+_PIECES = [*"()[]{}.,:+-*/^ab \"'`=~!<>@0159smh#\n", "{{.window}}", "rate", "sum", "by", "offset", "bool"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_no_text_breaks_the_parser(text: str) -> None:
+    # A refusal (with its reason) is the only way out besides a conversion: never IndexError & co.
+    with contextlib.suppress(Refused):
+        convert(text)
