@@ -83,7 +83,8 @@ def _variable(variable: DatasourceVariable | QueryVariable) -> JSON:
         "type": "query",
         "datasource": _datasource(variable.datasource),
         "definition": variable.query,
-        "query": {"query": variable.query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
+        # A string, which every Grafana version reads (10 and later turn it into their query object).
+        "query": variable.query,
         "regex": "",
         "refresh": 2,  # on time range change: a new service shows up without reloading the dashboard
         "sort": 1,

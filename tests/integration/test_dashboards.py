@@ -287,7 +287,7 @@ def test_the_variables_offer_the_teams_services_and_objectives_the_rules_record(
             "objective",
         ]
         for variable in variables:
-            match = re.fullmatch(r"label_values\((.+), (\w+)\)", variable["query"]["query"])
+            match = re.fullmatch(r"label_values\((.+), (\w+)\)", variable["query"])
             assert match is not None and match.group(2) == variable["name"]
             # "All" is the variable's allValue, ".*".
             selector = match.group(1).replace("$team", ".*").replace("$service", "shop")

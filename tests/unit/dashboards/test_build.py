@@ -130,6 +130,7 @@ def test_uids_are_stable_short_and_distinct_for_names_that_differ_only_in_case()
     assert len(team_uid(long)) <= 40
     assert re.fullmatch(r"[a-z0-9-]{1,40}", team_uid(long))
     assert re.fullmatch(r"slokit-[a-z0-9-]+-[0-9a-f]{8}", team_uid("Équipe Données ✓"))
+    assert team_uid("データ基盤") == "slokit-team-" + hashlib.sha256("データ基盤".encode()).hexdigest()[:8]
 
 
 def test_file_names_are_the_uids(definitions: Path) -> None:
@@ -184,12 +185,9 @@ def test_variables_list_the_services_and_objectives_of_the_recorded_info_series(
     variables = {v["name"]: v for v in team["templating"]["list"]}
     assert variables["datasource"]["type"] == "datasource"
     assert variables["datasource"]["query"] == "prometheus"
+    assert variables["service"]["query"] == 'label_values(slokit_slo_info{team="platform-ops"}, service)'
     assert (
-        variables["service"]["query"]["query"]
-        == 'label_values(slokit_slo_info{team="platform-ops"}, service)'
-    )
-    assert (
-        variables["objective"]["query"]["query"]
+        variables["objective"]["query"]
         == 'label_values(slokit_slo_info{team="platform-ops",service=~"$service"}, objective)'
     )
     for name in ("service", "objective"):
