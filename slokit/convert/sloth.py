@@ -33,6 +33,7 @@ KIND_KEY = "slokit.dev/kind"
 TEAM_KEY = "owner"
 EMAIL_KEY = "slokit.dev/email"
 _LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ALERT_NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
 _ORDER = ("name", "labels", "annotations", "page_alert", "ticket_alert")
 
 
@@ -200,6 +201,7 @@ class _Reader:
         sli, sli_comments = self.sli(slo.get("sli"), keys)
         kind, kind_from = self.kind(labels)
         team, team_from = self.team(labels)
+        alerting, dropped = _alerting(slo.get("alerting"), own_labels, keys)
         known = service.owners.get(kind)
         if known is not None and known[0] != team:
             raise _Skip(
@@ -220,13 +222,10 @@ class _Reader:
             ("kind",): (kind_from,),
         }
         comments |= {("sli", "ratio", *key): lines for key, lines in sli_comments.items()}
-        alerting, dropped = _alerting(slo.get("alerting"), own_labels, keys)
         if alerting:
             document["alerting"] = alerting
             if dropped:
-                comments[("alerting",)] = (
-                    f"Sloth's alert labels left out: {', '.join(dropped)} (slokit sets them on every alert)",
-                )
+                comments[("alerting",)] = tuple(dropped)
         return _Objective(document, comments, labels)
 
     def sli(self, sli: Any, keys: _Keys) -> tuple[dict[str, str], dict[FieldPath, tuple[str, ...]]]:
@@ -288,7 +287,12 @@ class _Skip(Exception):
 def _strings(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
-    return {str(k): str(v) for k, v in value.items() if v is not None and not isinstance(v, dict | list)}
+    # As Sloth (Go) reads a YAML map into strings: `true` is "true", not Python's "True".
+    return {
+        str(k): str(v).lower() if isinstance(v, bool) else str(v)
+        for k, v in value.items()
+        if v is not None and not isinstance(v, dict | list)
+    }
 
 
 def _target(value: Any) -> float:
@@ -307,44 +311,55 @@ def _emails(labels: dict[str, str]) -> list[str]:
 
 
 def _alerting(alerting: Any, slo_labels: dict[str, str], keys: _Keys) -> tuple[dict[str, Any], list[str]]:
-    """Sloth's per-SLO alerting as the objective's ``alerting``, and the label names left out."""
+    """Sloth's per-SLO alerting as the objective's ``alerting``, and comments on what was left out."""
     alerting = alerting if isinstance(alerting, dict) else {}
-    dropped: list[str] = []
+    reserved: dict[str, None] = {}
+    invalid: dict[str, None] = {}
 
-    def labels(value: Any) -> dict[str, str]:
+    def names(value: Any, kept: dict[str, None] | None = None) -> dict[str, str]:
         out = {}
         for key, item in _strings(value).items():
-            if key in SLOKIT_ALERT_LABELS or not _label_key(key):
-                if key in SLOKIT_ALERT_LABELS and key not in dropped:
-                    dropped.append(key)
-                continue
-            out[key] = item
+            if kept is not None and key in SLOKIT_ALERT_LABELS:
+                reserved.setdefault(key, None)
+            elif not _label_key(key):
+                if not key.startswith("slokit.dev/"):  # read as the kind and emails, not meant as labels
+                    invalid.setdefault(key, None)
+            else:
+                out[key] = item
         return out
 
     out: dict[str, Any] = {}
-    if isinstance(alerting.get("name"), str) and alerting["name"].strip():
-        out["name"] = alerting["name"].strip()
+    name = alerting.get("name")
+    if isinstance(name, str) and name.strip():
+        if _ALERT_NAME.fullmatch(name.strip()) is None:
+            raise _Skip(f"alerting.name {name.strip()!r} is not an alert name Prometheus accepts")
+        out["name"] = name.strip()
     # The SLO's labels are on all of Sloth's rules for it; slokit's records carry the service's only.
-    common = labels({**slo_labels, **_strings(alerting.get("labels"))})
-    if common:
+    if common := names({**slo_labels, **_strings(alerting.get("labels"))}, reserved):
         out["labels"] = common
-    annotations = _strings(alerting.get("annotations"))
-    if annotations:
+    if annotations := names(alerting.get("annotations")):
         out["annotations"] = annotations
     for sloth_key, slokit_key in ((keys.page_alert, "page_alert"), (keys.ticket_alert, "ticket_alert")):
         alert = alerting.get(sloth_key)
         if not isinstance(alert, dict):
             continue
         severity: dict[str, Any] = {}
-        if own := labels(alert.get("labels")):
+        if own := names(alert.get("labels"), reserved):
             severity["labels"] = own
-        if own_annotations := _strings(alert.get("annotations")):
+        if own_annotations := names(alert.get("annotations")):
             severity["annotations"] = own_annotations
         if alert.get("disable") is True:
             severity["disable"] = True
         if severity:
             out[slokit_key] = severity
-    return out, dropped
+    comments = []
+    if reserved:
+        comments.append(
+            f"Sloth's alert labels left out: {', '.join(reserved)} (slokit sets them on every alert)"
+        )
+    if invalid:
+        comments.append(f"left out, not Prometheus label or annotation names: {', '.join(invalid)}")
+    return out, comments
 
 
 def _service(service: _Service) -> ConvertedService:
@@ -377,6 +392,16 @@ def _service(service: _Service) -> ConvertedService:
             comments[("owners", kind, "team")] = (f"from {where}",)
     document: dict[str, Any] = {"apiVersion": "slokit/v1", "service": service.name, "owners": owners}
     document["window"] = DEFAULT_PERIOD
+    invalid = {
+        key: None
+        for o in service.objectives
+        for key in o.labels
+        if not _label_key(key) and not key.startswith("slokit.dev/")
+    }
+    if invalid:
+        note = f"Sloth labels left out, not Prometheus label names: {', '.join(invalid)}"
+        above: FieldPath = ("labels",) if common else ()
+        comments[above] = (*comments.get(above, ()), note)
     if common:
         document["labels"] = common
     objectives = []

@@ -342,3 +342,35 @@ def test_the_docs_sloth_example_gives_back_the_checkout_examples_objectives(tmp_
         'sum(increase(http_request_duration_seconds_count{job="checkout"}[{{ window }}]))\n-\n'
         'sum(increase(http_request_duration_seconds_bucket{job="checkout",le="0.25"}[{{ window }}]))'
     )
+
+
+def test_alert_names_and_label_names_prometheus_refuses(tmp_path: Path) -> None:
+    spec = tmp_path / "names.yaml"
+    spec.write_text(
+        'version: "prometheus/v1"\nservice: names\n'
+        + "labels: {owner: ops, app.kubernetes.io/name: names}\nslos:\n"
+        + "  - name: dashed\n    objective: 99\n"
+        + SLI
+        + "    alerting: {name: Names-Alert}\n"
+        + "  - name: kept\n    objective: 99\n"
+        + SLI
+        + "    alerting:\n      name: NamesAlert\n      labels: {ok: 'yes', bad-key: x, enabled: true}\n"
+        + "      annotations: {runbook-url: 'https://x', summary: s}\n"
+    )
+    conversion = _convert(spec, kind="operational")
+    assert _problems(conversion) == [
+        f"{spec}:5: dashed: alerting.name 'Names-Alert' is not an alert name Prometheus accepts"
+    ]
+    (kept,) = conversion.services[0].document["objectives"]
+    assert kept["alerting"] == {
+        "name": "NamesAlert",
+        "labels": {"ok": "yes", "enabled": "true"},
+        "annotations": {"summary": "s"},
+    }
+    assert conversion.services[0].document["labels"] == {"owner": "ops"}
+    assert conversion.services[0].comments[("objectives", 0, "alerting")] == (
+        "left out, not Prometheus label or annotation names: bad-key, runbook-url",
+    )
+    assert conversion.services[0].comments[("labels",)] == (
+        "Sloth labels left out, not Prometheus label names: app.kubernetes.io/name",
+    )
