@@ -169,9 +169,7 @@ def test_the_url_in_no_form_in_a_failure(httpserver: HTTPServer) -> None:
     webhook_url(url)  # registers its secret parts, as the command does before posting
     with pytest.raises(NotifyFailed) as failed:
         post(url, BODY, clock=FakeClock())
-    from slokit.settings import REDACT as redact
-
-    shown = redact(str(failed.value))
+    shown = REDACT(str(failed.value))
     assert "answered HTTP 400" in shown
     for form in forms:
         assert form not in shown
@@ -201,3 +199,19 @@ def test_plain_http_is_encrypted_enough_only_to_this_machine() -> None:
     assert encrypted("http://[::1]:8080/hook")
     assert not encrypted("http://hooks.example.com/hook")
     assert not encrypted("http://10.0.0.7/hook")
+
+
+def test_a_key_in_the_query_in_no_form_in_a_failure(httpserver: HTTPServer) -> None:
+    # A Teams Workflows URL: the key is the workflow id in the path and the signature in the query.
+    path = "/workflows/0123abcd4567ef890123abcd4567ef89/triggers/manual/paths/invoke"
+    query = "api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=AbC1dEf2GhI3jKl4MnO5pQr6"
+    url = f"{httpserver.url_for(path)}?{query}"
+    echoed = [url, quote(url, safe=""), "AbC1dEf2GhI3jKl4MnO5pQr6", base64.b64encode(url.encode()).decode()]
+    httpserver.expect_request(path).respond_with_data(" ".join(echoed), status=401)
+    webhook_url(url)
+    with pytest.raises(NotifyFailed) as failed:
+        post(url, BODY, clock=FakeClock())
+    shown = REDACT(str(failed.value))
+    assert "answered HTTP 401" in shown
+    for secret in ("AbC1dEf2GhI3jKl4MnO5pQr6", "0123abcd4567ef890123abcd4567ef89", *echoed):
+        assert secret not in shown
