@@ -123,6 +123,65 @@ CASES = {
         "gauge: query 'x_good': x_good with counter: false is a value per data point, not a count of events: "
         "give counter: true for a counter, or increase(...[range]) for events",
     ),
+    "threshold-occurrences": (
+        _slo(
+            "points",
+            """  indicator:
+    metadata: {name: i}
+    spec:
+      thresholdMetric: {metricSource: {type: Prometheus, spec: {query: up}}}
+""",
+            method="Occurrences  # marker",
+        ),
+        "points: thresholdMetric with budgetingMethod Occurrences: slokit counts good values only as time "
+        "slices; use Timeslices with a timeSliceWindow",
+    ),
+    "rolling-month": (
+        _slo("monthly", _ratio("Prometheus", marker="") + "  timeWindow:\n    - duration: 1M  # marker\n"),
+        "monthly: a rolling window of 1M has no fixed length: give days, e.g. 30d or 4w",
+    ),
+    "two-month-calendar": (
+        _slo(
+            "bimonthly",
+            _ratio("Prometheus", marker="")
+            + "  timeWindow:\n    - duration: 2M  # marker\n      calendar: {timeZone: UTC}\n",
+        ),
+        "bimonthly: calendar window 2M: slokit's are a month (1M), a week (1w) or a quarter (1Q)",
+    ),
+    "calendar-not-aligned": (
+        _slo(
+            "shifted",
+            _ratio("Prometheus", marker="")
+            + "  timeWindow:\n    - duration: 1M\n      calendar:\n"
+            + "        startTime: 2020-01-21 12:30:00  # marker\n        timeZone: UTC\n",
+        ),
+        "shifted: calendar window starting 2020-01-21 12:30:00: slokit's months start on the 1st at 00:00",
+    ),
+    "alert-severity": (
+        _slo(
+            "paged",
+            _ratio("Prometheus", marker="")
+            + """  alertPolicies:
+    - kind: AlertPolicy
+      metadata: {name: p}
+      spec:
+        conditions:
+          - kind: AlertCondition
+            metadata: {name: c}
+            spec:  # marker
+              severity: sev1
+              condition: {kind: burnrate, op: gte, threshold: 14.4, lookbackWindow: 1h, alertAfter: 5m}
+""",
+        ),
+        "paged: alert severity 'sev1': slokit's alert tiers are page or ticket",
+    ),
+    "missing-alert-policy-ref": (
+        _slo(
+            "unpaged",
+            _ratio("Prometheus", marker="") + "  alertPolicies:\n    - alertPolicyRef: gone  # marker\n",
+        ),
+        "unpaged: alertPolicyRef 'gone': no AlertPolicy named gone in the given files",
+    ),
 }
 
 
