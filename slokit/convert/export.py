@@ -30,6 +30,7 @@ _OPS = {"<=": "lte", ">=": "gte", "<": "lt", ">": "gt"}
 _PERIODS = {"month": "1M", "week": "1w", "quarter": "1Q"}
 # A Monday and the first day of a month and of a quarter: where slokit's calendar periods are aligned.
 _ALIGNED_START = "2024-01-01 00:00:00"
+_OUTPUT = {"name", "labels", "annotations", "page_alert", "ticket_alert"}
 
 
 class _Unexportable(Exception):
@@ -113,6 +114,8 @@ def _alerting_annotation(spec: ServiceSpec) -> dict[str, Any]:
         for severity, tiers in written.items():
             if tiers == ():
                 extra[severity] = []
+    # The burn alerts' name, labels and annotations (slokit rules writes them), as the definition gives them.
+    extra.update(alerting.model_dump(mode="json", exclude_unset=True, include=_OUTPUT))
     if alerting.min_events is not None:
         extra["min_events"] = alerting.min_events
     if alerting.absent_for is not None:
@@ -134,6 +137,10 @@ def _slo(spec: ServiceSpec, objective: Objective) -> dict[str, Any]:
             annotations[PREFIX + key] = value
     if objective.min_events is not None:
         annotations[PREFIX + "min-events"] = str(objective.min_events)
+    if objective.alerting is not None:
+        annotations[PREFIX + "alerting"] = _json(
+            objective.alerting.model_dump(mode="json", exclude_unset=True)
+        )
     if objective.attribute_by:
         annotations[PREFIX + "attribute-by"] = ", ".join(objective.attribute_by)
     window = spec.window_for(objective)

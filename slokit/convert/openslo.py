@@ -899,6 +899,9 @@ def _objective_extras(slo: _Object) -> dict[str, Any]:
     labels = slo.annotation(PREFIX + "attribute-by")
     if labels:
         extras["attribute_by"] = [label.strip() for label in labels.split(",") if label.strip()]
+    output = _json_annotation(slo, "alerting")
+    if output is not None:
+        extras["alerting"] = output
     return extras
 
 
@@ -1101,7 +1104,15 @@ def _alerting(
         elif tiers is not None:
             alerting[severity] = []  # the SLOs' policies give none of this severity: none, not the defaults
     if isinstance(extra, dict):
-        for key in ("min_events", "absent_for"):
+        for key in (
+            "name",
+            "labels",
+            "annotations",
+            "page_alert",
+            "ticket_alert",
+            "min_events",
+            "absent_for",
+        ):
             if key in extra:
                 alerting[key] = extra[key]
     return alerting

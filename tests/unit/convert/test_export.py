@@ -123,3 +123,46 @@ objectives:
     assert [str(p) for p in problems] == [
         f"{path}:5: objectives[0]: the slice 30s: OpenSLO's durations are whole minutes"
     ]
+
+
+def test_alert_names_labels_and_rule_options_survive_export_and_import(tmp_path: Path) -> None:
+    from slokit.convert.model import ImportOptions
+    from slokit.convert.openslo import convert
+    from slokit.convert.write import render
+
+    path = tmp_path / "cart.yaml"
+    path.write_text(
+        """apiVersion: slokit/v1
+service: cart
+owners: {operational: {team: ops}}
+objectives:
+  - name: checkout
+    kind: operational
+    target: 99.5
+    sli: {ratio: {good: 'cart_total{code="200"}', total: cart_total}}
+    alerting:
+      name: CartCheckoutBurn
+      ticket_alert: {disable: true}
+alerting:
+  name: CartBurn
+  labels: {channel: cart}
+  annotations: {summary: "cart burns"}
+  page: [{long: 1h, short: 5m, budget: 2}]
+  min_events: 20
+  absent_for: 15m
+"""
+    )
+    original = load([path])
+    text, problems = export(original)
+    assert problems == []
+    exported = tmp_path / "cart.openslo.yaml"
+    exported.write_text(text)
+    (converted,) = convert([exported], ImportOptions()).services
+    back = tmp_path / "back"
+    back.mkdir()
+    (back / "cart.yaml").write_text(render(converted))
+    (before,) = original.services
+    (after,) = load([back]).services
+    assert after.spec.alerting == before.spec.alerting
+    assert after.spec.alerting.written("ticket") is None  # left to the defaults, as the original
+    assert after.spec.objectives[0].alerting == before.spec.objectives[0].alerting

@@ -1,5 +1,5 @@
-"""Export to OpenSLO, then import: the same objectives (names, kinds, teams, targets, windows, SLIs) and
-alert tiers, for definitions hypothesis generates."""
+"""Export to OpenSLO, then import: the same objectives (names, kinds, teams, targets, windows, SLIs, alert
+names and labels) and alert tiers, for definitions hypothesis generates."""
 
 from __future__ import annotations
 
@@ -79,6 +79,9 @@ def services(draw: Any) -> dict[str, Any]:
         if draw(st.booleans()):
             objective["window"] = draw(WINDOWS)
         objective["sli"] = draw(slis())
+        alert = draw(st.sampled_from([None, "CartBurn", "slow_burn"]))
+        if alert is not None:
+            objective["alerting"] = {"name": alert, "labels": {"channel": draw(NAMES)}}
         objectives.append(objective)
     kinds = {o["kind"] for o in objectives}
     owners = {}
@@ -132,6 +135,7 @@ def test_export_then_import_gives_the_same_objectives(document: dict[str, Any]) 
     assert len(after.spec.objectives) == len(before.spec.objectives)
     for old, new in zip(before.spec.objectives, after.spec.objectives, strict=True):
         assert (new.name, new.kind, new.target, new.sli) == (old.name, old.kind, old.target, old.sli)
+        assert new.alerting == old.alerting
         assert after.spec.window_for(new) == before.spec.window_for(old)
         assert after.spec.owners.for_kind(new.kind) == before.spec.owners.for_kind(old.kind)
     assert after.spec.alerting == before.spec.alerting
