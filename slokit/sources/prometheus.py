@@ -17,7 +17,9 @@ instant query at the evaluation time asking each window's own ``sum(increase(sel
 those of a scrape gap and the first sample of a series that appears after a restart.
 
 Objectives are fetched concurrently on one shared HTTP session; a failure becomes that objective's error
-and the others go on.
+and the others go on. A request that several objectives of a run send alike (a total shared by objectives
+with different good selectors, the fine steps of windows of one SLI) is sent once
+(:mod:`slokit.sources.shared`).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from slokit.sources.base import GOOD, VALUE, FetchedSeries, FetchedTotals, Float
 from slokit.sources.insight import InsightFailed, LabelShare, Release
 from slokit.sources.prometheus_http import CallFailed, PrometheusApi
 from slokit.sources.prometheus_index import RangeLookup
-from slokit.sources.shared import SharedFetches
+from slokit.sources.shared import SharedFetches, SharedRequests
 from slokit.spec.models import SLI, Releases
 
 MAX_POINTS = 11_000  # Prometheus refuses range queries returning more points per series
@@ -86,6 +88,9 @@ class PrometheusSource:
         self.http_queries = 0
         self.server_seconds = 0.0
         self._shared: SharedFetches | None = None  # one per fetch: a run's identical queries
+        # One per fetch: range requests and bucket look-ups that objectives of different SLIs send alike.
+        self._ranges: SharedRequests[tuple[str, datetime, datetime, str], list[answer.Series]] | None = None
+        self._buckets: SharedRequests[tuple[str, str, str], list[str]] | None = None
         # Attribution answers by (PromQL, time): a service's objectives over the same selectors and span
         # (several targets of one SLI) ask alike, and each such query reads the whole span's samples.
         self._by_values: dict[tuple[str, str], dict[str, float]] = {}
@@ -102,6 +107,7 @@ class PrometheusSource:
         self, queries: Sequence[SeriesQuery], on_done: Callable[[FetchedSeries], None] | None = None
     ) -> list[FetchedSeries]:
         self._shared = SharedFetches(self._fetch_raw)
+        self._ranges, self._buckets = SharedRequests(), SharedRequests()
         # The setting source: slokit's recorded series where the rules are deployed (slokit.sources.recorded).
         reader = (
             recorded.Reader(self, self.settings.source, queries) if self.settings.source != "raw" else None
@@ -114,8 +120,11 @@ class PrometheusSource:
             return result
 
         workers = max(1, min(self.settings.concurrency, len(queries)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slokit-prom") as pool:
-            return list(pool.map(one, queries))
+        try:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slokit-prom") as pool:
+                return list(pool.map(one, queries))
+        finally:
+            self._ranges = self._buckets = None
 
     def _fetch_one(self, query: SeriesQuery) -> FetchedSeries:
         """The objective's series from its selectors; a query another objective of the run sent the same
@@ -266,7 +275,9 @@ class PrometheusSource:
             "start": _ts(query.start - query.step),
             "end": _ts(query.end),
         }
-        values = self._call(counter, partial(self._label_values, "le", params))
+        send = partial(self._call, counter, partial(self._label_values, "le", params))
+        shared = self._buckets
+        values = send() if shared is None else shared((buckets, params["start"], params["end"]), send)
         if not values:  # no bucket series at all: ask why, with suggestions
             lookup = RangeLookup(self, query.start - query.step, query.end, counter)
             wanted = _expressions(query)[GOOD]
@@ -324,10 +335,12 @@ class PrometheusSource:
         spelled = format_duration(step)
         while chunk_start <= last:
             chunk_end = min(chunk_start + chunk, last)
+            send = partial(
+                self._call, counter, partial(self._query_range, expr, chunk_start, chunk_end, spelled)
+            )
             try:
-                result = self._call(
-                    counter, partial(self._query_range, expr, chunk_start, chunk_end, spelled)
-                )
+                shared = self._ranges
+                result = send() if shared is None else shared((expr, chunk_start, chunk_end, spelled), send)
             except QueryRefused as exc:
                 message = f"the server refused the {role} query {expr} as malformed: {exc.reason}"
                 raise QueryRefused(message, exc.reason) from None

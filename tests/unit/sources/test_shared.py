@@ -1,4 +1,5 @@
-"""A run's identical series queries are sent once and answered to every objective under its own name."""
+"""A run's identical series queries are sent once and answered to every objective under its own name; so
+are identical range requests of objectives with different SLIs."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import numpy as np
 
 from slokit.sources.base import TOTAL, FetchedSeries, SeriesQuery
-from slokit.sources.shared import SharedFetches
+from slokit.sources.shared import SharedFetches, SharedRequests
 from slokit.spec.models import SLI
 
 AT = datetime(2026, 11, 1, tzinfo=UTC)
@@ -70,3 +72,57 @@ def test_a_shared_failure_names_each_objective() -> None:
     first, second = shared(STRICT), shared(LOOSE)
     assert first.error == "shop/strict: Prometheus at http://prom:9090 timed out after 30 s"
     assert second.error == "shop/loose: Prometheus at http://prom:9090 timed out after 30 s"
+
+
+class Requests:
+    """Answers each request after a little while and counts what it was sent."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.sent: list[str] = []
+        self.fail = fail
+        self._lock = threading.Lock()
+
+    def send(self, expr: str) -> list[float]:
+        with self._lock:
+            self.sent.append(expr)
+        time.sleep(
+            0.3
+        )  # long enough for the other workers to send the same meanwhile, even on a busy machine
+        if self.fail:
+            raise TimeoutError(f"{expr}: no answer within 30 s")
+        return [float(len(self.sent))]
+
+
+def test_the_same_request_from_several_callers_is_sent_once_and_each_gets_its_answer() -> None:
+    server, shared = Requests(), SharedRequests[str, list[float]]()
+    asked = ["total", "good-1", "total", "good-2", "total"]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda e: shared(e, partial(server.send, e)), asked))
+    assert sorted(server.sent) == ["good-1", "good-2", "total"]
+    assert answers[0] is answers[2] is answers[4]
+
+
+def test_only_the_last_answers_are_remembered() -> None:
+    server, shared = Requests(), SharedRequests[str, list[float]](keep=2)
+    for expr in ["a", "b", "c", "a", "c"]:
+        shared(expr, partial(server.send, expr))
+    assert server.sent == ["a", "b", "c", "a"]  # "a" was forgotten when "c" came; "c" was still held
+
+
+def test_a_failed_request_fails_every_caller_waiting_on_it_and_is_sent_again_later() -> None:
+    server, shared = Requests(fail=True), SharedRequests[str, list[float]]()
+    errors: list[str] = []
+
+    def ask(_: int) -> None:
+        try:
+            shared("total", partial(server.send, "total"))
+        except TimeoutError as exc:
+            errors.append(str(exc))
+
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(ask, range(3)))
+    assert server.sent == ["total"]
+    assert errors == ["total: no answer within 30 s"] * 3
+    server.fail = False
+    assert shared("total", partial(server.send, "total")) == [2.0]
+    assert server.sent == ["total", "total"]
