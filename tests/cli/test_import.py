@@ -171,3 +171,41 @@ def test_import_a_converted_document_slokit_refuses_is_not_written(
         f"error: {path}: cart: the converted definition is invalid: owners.operational.email[0]: "
     )
     assert not out.exists()
+
+
+def test_import_sloth_examples_writes_one_file_per_service(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    examples = Path(__file__).resolve().parents[2] / "docs" / "examples-sloth.yaml"
+    folder = tmp_path / "slos"
+    assert run(["import", "sloth", str(examples), "--out-dir", str(folder)]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["checkout.yaml", "payments.yaml", "search.yaml"]
+    assert run(["validate", str(folder)]) == 0
+
+
+def test_import_sloth_raw_sli_is_an_error_line_and_the_rest_is_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "sloth.yaml"
+    path.write_text(
+        """version: prometheus/v1
+service: cart
+labels: {owner: cart-dev}
+slos:
+  - name: ok
+    objective: 99
+    sli:
+      events:
+        error_query: sum(rate(cart_errors_total[{{.window}}]))
+        total_query: sum(rate(cart_total[{{.window}}]))
+  - name: ratio
+    objective: 99
+    sli:
+      raw:
+        error_ratio_query: cart:error_ratio
+"""
+    )
+    assert run(["import", "sloth", str(path), "--kind", "application"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"error: {path}:11: ratio: a raw error ratio")
+    assert "- name: ok" in captured.out and "name: ratio" not in captured.out
