@@ -63,6 +63,10 @@ def import_(
         targets = [(out, documents[0][1])]
     elif out_dir is not None:
         targets = [(out_dir / f"{name}.yaml", text) for name, text in documents]
+    folders = [str(path) for path, _ in targets if out_dir is not None and path.is_dir()]
+    if folders:
+        _echo(problems)
+        raise UsageError(f"{', '.join(folders)}: a directory is in the way (nothing written)")
     in_the_way = [str(path) for path, _ in targets if path.exists() and not force]
     if in_the_way:
         _echo(problems)
@@ -78,10 +82,50 @@ def import_(
                 out_dir.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise failure(out_dir, exc, "cannot create this directory") from None
-        for path, text in targets:
-            write_atomic(path, text)
+        if out is not None:
+            if targets:
+                write_atomic(out, targets[0][1])
+        else:
+            _write_all(targets)
+        for path, _ in targets:
             typer.echo(f"wrote {path}", err=True)
     return ExitCode.USAGE if problems else ExitCode.OK
+
+
+def _write_all(targets: Sequence[tuple[Path, str]]) -> None:
+    """Every file complete beside its place first, then each renamed into place: a full disk half way
+    leaves none of them written, not some."""
+    import os
+
+    from slokit.errors import OutputError
+    from slokit.fsutil import failure
+
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, text in targets:
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            except OSError as exc:
+                raise failure(path, exc, "cannot write here") from None
+            staged.append((tmp, path))
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(text.encode("utf-8"))
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                mask = os.umask(0o022)
+                os.umask(mask)
+                os.chmod(tmp, 0o666 & ~mask)
+            except OSError as exc:
+                raise OutputError(path, exc.strerror or str(exc), "nothing written") from None
+        for tmp, path in staged:
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise failure(path, exc, "cannot write") from None
+    finally:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _echo(lines: Sequence[str]) -> None:

@@ -209,3 +209,39 @@ slos:
     captured = capsys.readouterr()
     assert captured.err.startswith(f"error: {path}:11: ratio: a raw error ratio")
     assert "- name: ok" in captured.out and "name: ratio" not in captured.out
+
+
+def test_import_out_dir_writes_all_or_nothing_when_the_disk_fills_up(
+    two_services: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    folder = tmp_path / "slos"
+    folder.mkdir()
+    calls: list[int] = []
+    real_fsync = os.fsync
+
+    def full_on_second(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", full_on_second)
+    args = [
+        "import",
+        "openslo",
+        str(two_services),
+        "--kind",
+        "operational",
+        "--team",
+        "ops",
+        "--out-dir",
+        str(folder),
+    ]
+    assert run(args) == 74
+    assert capsys.readouterr().err == (
+        f"error: {folder / 'search.yaml'}: not written (No space left on device); nothing written\n"
+    )
+    assert list(folder.iterdir()) == []  # the first file, complete, was not put in place either
