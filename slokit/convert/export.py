@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from slokit.convert.openslo import EMAIL_KEY, KIND_KEY, NOMINAL, PREFIX, TEAM_KEY
+from slokit.convert.openslo_documents import EMAIL_KEY, KIND_KEY, NOMINAL, PREFIX, TEAM_KEY
 from slokit.durations import format_duration
 from slokit.errors import Problem
 from slokit.rules.sli import le_pattern
