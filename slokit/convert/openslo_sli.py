@@ -108,18 +108,13 @@ def counts(query: str, counter: bool, line: int) -> Events:
 
 def _sloth_window(query: str, line: int) -> Events:
     """A query written for Sloth, with ``{{.window}}``: Sloth's own conversion decides."""
-    import importlib
+    from slokit.convert.sloth import rewrite_window_query
 
-    rewrite = getattr(importlib.import_module("slokit.convert.sloth"), "rewrite_window_query", None)
-    if rewrite is None:
-        raise Refused(
-            line, f"query {query!r}: Sloth's {{{{.window}}}} queries are converted by `slokit import sloth`"
-        )
     try:
-        converted, note = rewrite(query)
+        converted, note = rewrite_window_query(query)
     except ValueError as exc:
         raise Refused(line, f"query {query!r}: {exc}") from None
-    return Events(None, str(converted), (str(note),))
+    return Events(None, converted, (note,))
 
 
 def _ratio(
