@@ -134,12 +134,14 @@ def _echo(lines: Sequence[str]) -> None:
 
 
 def _converter(format: str) -> Callable[[list[Path], ImportOptions], Conversion]:
-    import importlib
-    from typing import cast
+    # Each converter is imported only for its own format.
+    if format == "sloth":
+        from slokit.convert import sloth
 
-    # By name: each converter is its own module, imported only for its format.
-    module = importlib.import_module(f"slokit.convert.{format}")
-    return cast("Callable[[list[Path], ImportOptions], Conversion]", module.convert)
+        return sloth.convert
+    from slokit.convert import openslo
+
+    return openslo.convert
 
 
 def _validated(service: ConvertedService) -> tuple[str, list[str]]:
