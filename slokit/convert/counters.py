@@ -8,7 +8,8 @@ events of each step and each window itself, so a query is read as:
   that counter, exactly what slokit does with a selector;
 - a sum of counters (``sum``, ``sum by/without``, ``+``) with ``counter: true``: each selector becomes
   ``increase(selector[{{ window }}])`` (the increase of each series, then the sum: a counter reset in one
-  series does not count the others again, as the increase of a sum would);
+  series does not count the others again, as the increase of a sum would), and each term that is not one
+  series (a bare selector, a ``sum by``) is summed, since slokit reads one number;
 - ``increase(selector[5m])`` (either value of ``counter``: it is already a count): the range becomes
   ``{{ window }}``, the events of each step and window instead of the last five minutes.
 
@@ -185,16 +186,20 @@ class _Parser:
             self.expect("punct", ")")
 
     def aggregation(self) -> tuple[int, int, bool]:
+        """A sum: (start, end, whether it gives one series, i.e. it has no by/without)."""
         start = self.expect("ident").start
+        before = self.pos
         self.grouping()
+        grouped = self.pos != before
         self.expect("punct", "(")
         self.expression()
         end = self.expect("punct", ")").end
         before = self.pos
         self.grouping()
         if self.pos != before:
+            grouped = True
             end = self.tokens[self.pos - 1].end
-        return start, end, True
+        return start, end, not grouped
 
     def increase(self) -> tuple[int, int, bool]:
         start = self.expect("ident").start
@@ -223,8 +228,8 @@ def events(query: str, counter: bool) -> Events:
         raise parser.refuse(parser.peek())
     if len(terms) == 1 and len(parser.replacements) == 1 and parser.replacements[0][:2] == (0, len(text)):
         return Events(text, f"sum({parser.replacements[0][2]})")
-    # Each top-level term that is not already a sum is summed: `a + b` between two vectors would keep only
-    # the series whose labels match on both sides.
+    # Each top-level term that is not already one series is summed: slokit reads one number of events, and
+    # `a + b` between two vectors would keep only the series whose labels match on both sides.
     edits = list(parser.replacements)
     for start, end, is_sum in terms:
         if not is_sum:

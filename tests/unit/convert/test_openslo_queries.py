@@ -21,9 +21,10 @@ from slokit.convert.openslo import convert
             'sum by (code) (a_total{x="}"}) + b_total',
             True,
             None,
-            'sum by (code) (increase(a_total{x="}"}[{{ window }}])) + sum(increase(b_total[{{ window }}]))',
+            'sum(sum by (code) (increase(a_total{x="}"}[{{ window }}]))) + '
+            "sum(increase(b_total[{{ window }}]))",
         ),
-        ("sum(a_total) by (job)", True, None, "sum(increase(a_total[{{ window }}])) by (job)"),
+        ("sum(a_total) by (job)", True, None, "sum(sum(increase(a_total[{{ window }}])) by (job))"),
         ("sum(increase(a_total[5m]))", False, None, "sum(increase(a_total[{{ window }}]))"),
         ("(increase(a_total[1h]))", True, None, "sum((increase(a_total[{{ window }}])))"),
     ],
