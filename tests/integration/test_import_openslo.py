@@ -220,3 +220,27 @@ def test_exported_then_imported_definition_reports_the_same_figures(
     for name in before:
         _same(after[name], before[name], name)
         assert after[name]["error_budget"]["remaining"] == before[name]["error_budget"]["remaining"]
+
+
+def test_every_query_the_import_writes_is_accepted_by_prometheus(prometheus_url: str) -> None:
+    """The rewritten queries of the unit tests' OpenSLO file (sums of increases, a slice's ratio, the share
+    of a slice's values that pass) parse on a real Prometheus."""
+    import requests
+
+    from slokit.convert.model import ImportOptions
+    from slokit.convert.openslo import convert
+
+    shop = Path(__file__).parents[1] / "unit" / "convert" / "openslo" / "shop.yaml"
+    (service,) = convert([shop], ImportOptions()).services
+    queries: list[str] = []
+    for objective in service.document["objectives"]:
+        sli = objective["sli"]
+        if "timeslices" in sli:
+            queries.append(sli["timeslices"]["query"])
+        for key, value in sli.get("ratio", {}).items():
+            if key.endswith("_query"):
+                queries.append(value.replace("{{ window }}", "5m"))
+    assert any("[2m:]" in q for q in queries) and any(" / " in q for q in queries)
+    for query in queries:
+        answer = requests.post(f"{prometheus_url}/api/v1/format_query", data={"query": query}, timeout=10)
+        assert answer.json()["status"] == "success", (query, answer.text)
