@@ -404,15 +404,13 @@ def _service_window(items: list[_Objective], service: OpenSLODoc | None) -> Any:
     if service is not None:
         written = service.annotation(PREFIX + "window")
         if written:
-            return json.loads(written) if written.startswith("{") else written
-    windows = [i.window for i in items if i.window is not None]
+            # What export wrote: a duration, or a calendar window as JSON.
+            return json_annotation(service, "window") if written.startswith("{") else written
+    windows = [json.dumps(i.window, sort_keys=True) for i in items if i.window is not None]
     if not windows:
         return None
-    # The most common window is the service's; the others are the objectives' own.
-    counts: dict[str, int] = {}
-    for window in windows:
-        counts[json.dumps(window, sort_keys=True)] = counts.get(json.dumps(window, sort_keys=True), 0) + 1
-    best = max(counts, key=lambda k: counts[k])
+    # The most common window is the service's (the first of equals); the others are the objectives' own.
+    best = max(dict.fromkeys(windows), key=windows.count)
     return json.loads(best)
 
 
