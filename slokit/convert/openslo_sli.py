@@ -278,7 +278,7 @@ def _threshold(
     if good is not None and exact is not None:
         # slokit's own comparison (== and != have no OpenSLO op): export wrote it beside the OpenSLO form.
         return {"timeslices": {"query": exact, "good": good, "slice": slice_text}}, {}
-    if op not in _OPS:
+    if not isinstance(op, str) or op not in _OPS:
         raise Refused(where, f"a thresholdMetric objective needs op lte, gte, lt or gt (got {op!r})")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise Refused(where, f"a thresholdMetric objective needs a numeric value (got {value!r})")

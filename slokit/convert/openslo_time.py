@@ -106,10 +106,10 @@ def _alpha_window(window: dict[str, Any], line: int) -> Any:
         raise Refused(line, f"timeWindows count must be a whole number above 0 (got {count!r})")
     calendar = window.get("calendar")
     if window.get("isRolling", calendar is None) is True:
-        if unit not in _ALPHA_UNITS:
+        if not isinstance(unit, str) or unit not in _ALPHA_UNITS:
             raise Refused(line, f"a rolling window of {count} {unit} has no fixed length: give Day or Week")
         return rolling(count * _ALPHA_UNITS[unit], line)
-    if unit not in _ALPHA_CALENDAR or count != 1:
+    if not isinstance(unit, str) or unit not in _ALPHA_CALENDAR or count != 1:
         raise Refused(line, f"calendar window {count} {unit}: slokit's are 1 Month, 1 Week or 1 Quarter")
     period = _ALPHA_CALENDAR[str(unit)]
     zone = "UTC"

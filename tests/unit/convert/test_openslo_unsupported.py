@@ -136,6 +136,19 @@ CASES = {
         "points: thresholdMetric with budgetingMethod Occurrences: slokit counts good values only as time "
         "slices; use Timeslices with a timeSliceWindow",
     ),
+    "threshold-op-not-an-operator": (
+        _slo(
+            "odd",
+            """  indicator:
+    metadata: {name: i}
+    spec:
+      thresholdMetric: {metricSource: {type: Prometheus, spec: {query: up}}}
+""",
+            method="Timeslices",
+            objectives="    - {op: {gte: 1}, value: 1, target: 0.99, timeSliceWindow: 1m}  # marker\n",
+        ),
+        "odd: a thresholdMetric objective needs op lte, gte, lt or gt (got {'gte': 1})",
+    ),
     "rolling-month": (
         _slo("monthly", _ratio("Prometheus", marker="") + "  timeWindow:\n    - duration: 1M  # marker\n"),
         "monthly: a rolling window of 1M has no fixed length: give days, e.g. 30d or 4w",
