@@ -46,6 +46,10 @@ TARGET_LADDER: tuple[float, ...] = (0.90, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.99
 
 # Target advice: an objective that never spends this share of a period's budget is not driving anything.
 UNUSED_BUDGET = 0.10
+# Target advice weighs only whole periods: those whose steps hold data for at least this share of the
+# period's steps (a few steps of scrape gaps allowed). A period of which the data covers three days out of
+# thirty would otherwise count as a month met.
+WHOLE_COVERAGE = 0.99
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -88,13 +92,20 @@ class PeriodFigures:
     freeze_seconds: float
     alerts: dict[Severity, int]  # episodes that started in the period
     releases: int | None = None  # None: releases not known
+    coverage: float = 1.0  # share of the period's steps holding data (0.0 without data)
+
+    @property
+    def whole(self) -> bool:
+        """Data for (nearly) the whole period: at least :data:`WHOLE_COVERAGE` of its steps."""
+        return self.sli is not None and self.coverage >= WHOLE_COVERAGE
 
 
 @dataclass(frozen=True, slots=True)
 class Advice:
-    achievable_target: float | None  # fraction; None with fewer than two periods of data
+    achievable_target: float | None  # fraction; None with fewer than two whole periods
     budget_consumed: tuple[float | None, ...]  # at the current target, per period
     flags: tuple[str, ...]  # "budget_unused", "aspirational"
+    partial_periods: int = 0  # periods with data left out of the advice: their data covers only part
 
 
 def error_budget_ratio(target: float) -> float:
@@ -326,6 +337,7 @@ def period_figures(
         row = sums.iloc[i]
         inside = [x for x in incidents if _starts_in(x.start, x.end, periods, i)]
         has_data = bool(row["valid"] > 0)
+        steps = max(1, int(period.length / history.step))
         good, bad = float(row["good"]), float(row["bad"])
         total = good + bad
         sli = good / total if has_data and total > 0 else None
@@ -343,6 +355,7 @@ def period_figures(
                 postmortems_required=sum(x.postmortem_required for x in inside),
                 freeze_seconds=float(row["frozen_seconds"]),
                 alerts={s: alerts[s][i] for s in SEVERITIES},
+                coverage=min(1.0, float(row["valid"]) / steps),
             )
         )
     return tuple(out)
@@ -356,21 +369,26 @@ def _consumed(history: HistoryInput, bad: float, total: float, period: Period) -
 
 
 def target_advice(history: Sequence[PeriodFigures], target: float) -> Advice:
-    """The highest target of the ladder (plus the current one) met in at least N-1 of the N periods with
-    data, and the flags ``budget_unused`` (no period spent 10 % of its budget) and ``aspirational``
-    (missed in more than half the periods with data). Both need two periods of data, like the target."""
+    """The highest target of the ladder (plus the current one) met in at least N-1 of the N whole periods
+    (see :attr:`PeriodFigures.whole`), and the flags ``budget_unused`` (no whole period spent 10 % of its
+    budget) and ``aspirational`` (missed in more than half the whole periods). Both need two whole periods,
+    like the target; periods with only part of their data are left out and counted."""
     consumed = tuple(f.budget_consumed for f in history)
-    slis = [f.sli for f in history if f.sli is not None]
+    whole = [f for f in history if f.whole]
+    partial = sum(1 for f in history if f.sli is not None and not f.whole)
+    slis = [f.sli for f in whole if f.sli is not None]
     if len(slis) < 2:
-        return Advice(achievable_target=None, budget_consumed=consumed, flags=())
+        return Advice(achievable_target=None, budget_consumed=consumed, flags=(), partial_periods=partial)
     needed = len(slis) - 1
     ladder = sorted({*TARGET_LADDER, target}, reverse=True)
     achievable = next((t for t in ladder if sum(s >= t for s in slis) >= needed), None)
     flags: list[str] = []
-    known = [c for c in consumed if c is not None]
+    known = [f.budget_consumed for f in whole if f.budget_consumed is not None]
     if known and all(c < UNUSED_BUDGET for c in known):
         flags.append("budget_unused")
-    missed = sum(1 for f in history if f.met is False)
+    missed = sum(1 for f in whole if f.met is False)
     if missed * 2 > len(slis):
         flags.append("aspirational")
-    return Advice(achievable_target=achievable, budget_consumed=consumed, flags=tuple(flags))
+    return Advice(
+        achievable_target=achievable, budget_consumed=consumed, flags=tuple(flags), partial_periods=partial
+    )

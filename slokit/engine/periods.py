@@ -27,12 +27,11 @@ _INSTANT = timedelta(microseconds=1)
 @dataclass(frozen=True, slots=True)
 class Period:
     """``[start, end)`` in UTC; ``label`` as a reader names it ("2026-11", "2026-W47", "2026-Q4", or the
-    dates of a window period); ``complete`` is False for a period still running at the evaluation time."""
+    dates of a window period). Always complete: a review never includes the period still running."""
 
     start: datetime
     end: datetime
     label: str
-    complete: bool = True
 
     @property
     def length(self) -> timedelta:

@@ -254,7 +254,7 @@ def _empty(p: Planned) -> ObjectiveReview:
         alert_quality=(),
         default_alert_quality=(),
         advice=Advice(achievable_target=None, budget_consumed=(), flags=()),
-        attribution=(),
+        attribution=() if not p.objective.attribute_by else None,  # unknown until asked
         incidents=(),
         releases=None,
         timeslices=p.objective.sli.timeslices is not None,
@@ -334,19 +334,21 @@ def _replay(
 
 def _attribution(
     p: Planned, source: Source, start: datetime, end: datetime, notes: list[str]
-) -> tuple[LabelShare, ...]:
+) -> tuple[LabelShare, ...] | None:
+    """The bad events by label value; None (unknown, with a note saying why) when the source cannot tell
+    or its query failed; empty only without ``attribute_by``."""
     labels = p.objective.attribute_by
     if not labels:
         return ()
     insight = _insight(source)
     if insight is None:
         notes.append("attribution: not known to this data source")
-        return ()
+        return None
     try:
         return tuple(insight.attribution(p.objective.sli, labels, start, end))
     except InsightFailed as exc:  # Unavailable too: a note, not an error of the objective
         notes.append(_said("attribution", exc))
-    return ()
+    return None
 
 
 def _coverage(history: HistoryInput, start: datetime) -> list[str]:

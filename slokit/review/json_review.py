@@ -46,7 +46,6 @@ def period_dict(figures: PeriodFigures) -> dict[str, Any]:
         "start": rfc3339(period.start),
         "end": rfc3339(period.end),
         "label": period.label,
-        "complete": period.complete,
         "sli": figures.sli,
         "good_events": figures.good_events,
         "total_events": figures.total_events,
@@ -62,6 +61,7 @@ def period_dict(figures: PeriodFigures) -> dict[str, Any]:
         },
         "freeze_seconds": counted(figures.freeze_seconds),
         "releases": figures.releases,
+        "coverage": figures.coverage,
     }
 
 
@@ -121,8 +121,9 @@ def objective_dict(item: ObjectiveReview) -> dict[str, Any]:
             "achievable_target": item.advice.achievable_target,
             "flags": list(item.advice.flags),
             "budget_consumed": list(item.advice.budget_consumed),
+            "partial_periods": item.advice.partial_periods,
         },
-        "attribution": [share_dict(s) for s in item.attribution],
+        "attribution": None if item.attribution is None else [share_dict(s) for s in item.attribution],
         "incidents": [review_incident_dict(i) for i in item.incidents],
         "releases": None if item.releases is None else [release_dict(r) for r in item.releases],
         "notes": list(item.notes),

@@ -41,7 +41,8 @@ class ObjectiveReview:
     alert_quality: tuple[TierQuality, ...]
     default_alert_quality: tuple[TierQuality, ...]
     advice: Advice
-    attribution: tuple[LabelShare, ...]
+    # None: unknown (the source cannot tell, or its query failed: ``notes`` says why); empty: no attribute_by.
+    attribution: tuple[LabelShare, ...] | None
     incidents: tuple[ReviewIncident, ...]
     releases: tuple[Release, ...] | None  # None: the service defines none, or the source cannot tell
     notes: tuple[str, ...] = ()  # what a reader should know (attribution unavailable from a snapshot, ...)

@@ -133,6 +133,8 @@ def objective_block(item: ObjectiveReview, review: Review, keep: tuple[int, ...]
         parts.append(
             _paragraph("Budget eaten by " + " · ".join(_attribution(label, rows) for label, rows in groups))
         )
+    elif item.attribution is None:
+        parts.append(_paragraph(words.no_attribution(item)))
     parts += [_paragraph(f"Note: {note}", style="dim") for note in item.notes]
     parts.append(Text(""))
     return Group(*parts)
@@ -167,7 +169,7 @@ def priorities_block(priorities: Sequence[TeamPriorities], review: Review) -> Gr
             grid.add_row(
                 f"{rank}.",
                 words.priority_name(row),
-                words.budget(row.budget_consumed),
+                words.priority_budget(review, row),
                 words.trend(row.trend),
             )
         parts.append(_indent(grid, 2))
@@ -180,16 +182,28 @@ def priorities_block(priorities: Sequence[TeamPriorities], review: Review) -> Gr
     return Group(*parts)
 
 
+def header(parts: Sequence[str], width: int) -> str:
+    """``parts`` joined by `` · ``, a line broken only between parts (never inside "8 objectives")."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and Text(f"{lines[-1]} · {part}").cell_len <= width:
+            lines[-1] += f" · {part}"
+        else:
+            lines.append(part)
+    return "\n".join(lines)
+
+
 def render_review_table(review: Review, console: Console) -> None:
-    header = Text(
-        f"slokit review · {words.span_text(review)} · {fmt.plural(len(review.objectives), 'objective')}",
-        style="bold",
+    objectives = fmt.plural(len(review.objectives), "objective")
+    console.print(
+        Text(header(("slokit review", words.span_text(review), objectives), console.width), style="bold")
     )
-    console.print(header)
     console.print(
         Text(
             f"Evaluated {review.evaluated_at:%Y-%m-%d %H:%M} UTC; the history is "
-            f"{words.located_note(review)}. Target advice is advice: slokit changes no definition.",
+            f"{words.located_note(review)}. Incidents: how many · the largest one's share of the window's "
+            "budget (the budget column is the period's). Target advice is advice: slokit changes no "
+            "definition.",
             style="dim",
         )
     )

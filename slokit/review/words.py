@@ -90,8 +90,7 @@ def kind_of(review: Review) -> PeriodKind | None:
 
 
 def period_label(period: PeriodFigures) -> str:
-    label = period.period.label
-    return label if period.period.complete else f"{label} (so far)"
+    return period.period.label
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,9 +160,10 @@ class MetCount:
         return f"{self.met} of {self.with_data}" + (f" ({unknown} {UNKNOWN})" if unknown else "")
 
 
-def met_count(item: ObjectiveReview, target: float | None = None) -> MetCount:
-    """How many periods met ``target`` (default: the objective's own, as each period's ``met`` says)."""
-    data = [p for p in item.periods if has_data(p) and p.sli is not None]
+def met_count(item: ObjectiveReview, target: float | None = None, *, whole: bool = False) -> MetCount:
+    """How many periods met ``target`` (default: the objective's own, as each period's ``met`` says);
+    ``whole``: counting only the periods the target advice weighs (data for the whole period)."""
+    data = [p for p in item.periods if has_data(p) and p.sli is not None and (p.whole or not whole)]
     if target is None:
         hits = sum(1 for p in data if p.met)
     else:
@@ -175,15 +175,22 @@ def advice(item: ObjectiveReview) -> str:
     """The target advice in one sentence that says it is advice: ``Advice: 99.9% was met in 5 of 6
     months; keep it.``"""
     kind = item.period_kind
-    current = met_count(item)
+    current = met_count(item, whole=True)
     n = current.with_data
     periods = noun(kind, n)
-    left_out = current.periods - n
-    suffix = f" ({left_out} without data left out)" if left_out else ""
+    partial = partial_count(item)
+    without = current.periods - n - partial
+    left_out = [f"{without} without data"] * bool(without) + [f"{partial} partial"] * bool(partial)
+    suffix = f" ({', '.join(left_out)} left out)" if left_out else ""
     achievable = item.advice.achievable_target
     target = fmt.percent(item.target)
     if achievable is None:
         if n < 2:
+            if partial:
+                return (
+                    f"Advice: {UNKNOWN}: {n} of {current.periods} {noun(kind, current.periods)} had data "
+                    f"for the whole {noun(kind, 1)} ({partial} partial), and advice needs at least 2."
+                )
             return (
                 f"Advice: {UNKNOWN}: {n} of {current.periods} {noun(kind, current.periods)} had data, "
                 "and advice needs at least 2."
@@ -192,7 +199,7 @@ def advice(item: ObjectiveReview) -> str:
             f"Advice: no target from 90% up was met in {n - 1} of {n} {periods}{suffix} (the current "
             f"{target} in {current.met}): invest in reliability before setting a target."
         )
-    best = met_count(item, achievable)
+    best = met_count(item, achievable, whole=True)
     proposed = fmt.percent(achievable)
     if abs(achievable - item.target) <= MET_TOLERANCE:
         return f"Advice: {target} was met in {current.met} of {n} {periods}{suffix}; keep it."
@@ -205,6 +212,11 @@ def advice(item: ObjectiveReview) -> str:
         f"Advice: {target} was met in only {current.met} of {n} {periods}{suffix}; {proposed} was met in "
         f"{best.met}: consider loosening the target to {proposed}, or invest to meet {target}."
     )
+
+
+def partial_count(item: ObjectiveReview) -> int:
+    """Periods with data for only part of their time: the target advice leaves them out."""
+    return sum(1 for p in item.periods if has_data(p) and p.sli is not None and not p.whole)
 
 
 def advice_short(item: ObjectiveReview) -> str:
@@ -228,8 +240,8 @@ def flags(item: ObjectiveReview) -> list[str]:
     """Each advice flag explained in a sentence."""
     kind = item.period_kind
     lines = []
-    current = met_count(item)
-    spent = [p.budget_consumed for p in item.periods if p.budget_consumed is not None]
+    current = met_count(item, whole=True)
+    spent = [p.budget_consumed for p in item.periods if p.budget_consumed is not None and p.whole]
     for flag in item.advice.flags:
         if flag == "budget_unused":
             most = f" (at most {fmt.budget_percent(max(spent))})" if spent else ""
@@ -293,9 +305,16 @@ def label_value(row: LabelShare) -> str:
 def attribution_by_label(item: ObjectiveReview) -> list[tuple[str, list[LabelShare]]]:
     """Attribution grouped by label, in the order the labels come."""
     groups: dict[str, list[LabelShare]] = {}
-    for row in item.attribution:
+    for row in item.attribution or ():
         groups.setdefault(row.label, []).append(row)
     return list(groups.items())
+
+
+def no_attribution(item: ObjectiveReview) -> str:
+    """Why no attribution is listed: unknown to the source (the notes say why), or no ``attribute_by``."""
+    if item.attribution is None:
+        return f"Budget attribution {UNKNOWN} (see the notes)."
+    return "No attribution."
 
 
 def trend(value: float | None) -> str:
@@ -319,15 +338,42 @@ def last_budget(item: ObjectiveReview) -> float | None:
     return item.periods[-1].budget_consumed if item.periods else None
 
 
+def measured(item: ObjectiveReview) -> str:
+    """`` (1 of 6 months measured)`` after a figure over the span, when some periods had no data; empty
+    when all had."""
+    seen = sum(1 for p in item.periods if has_data(p))
+    n = len(item.periods)
+    return "" if seen == n else f" ({seen} of {n} {noun(item.period_kind, n)} measured)"
+
+
+def span_budget_text(review: Review, item: ObjectiveReview) -> str:
+    """Budget consumed over the span, naming how many periods it measured: ``20.0% (1 of 6 months
+    measured)``; unknown when none."""
+    value = span_budget(review, item)
+    return UNKNOWN if value is None else budget(value) + measured(item)
+
+
+def priority_budget(review: Review, row: TeamPriority) -> str:
+    """A ranked objective's budget consumed over the span, naming how many periods it measured."""
+    item = next(
+        (o for o in review.objectives if (o.service, o.objective) == (row.service, row.objective)), None
+    )
+    if row.budget_consumed is None or item is None:
+        return budget(row.budget_consumed)
+    return budget(row.budget_consumed) + measured(item)
+
+
 def totals(item: ObjectiveReview) -> tuple[str, str, str]:
-    """Incidents, pages and tickets over the span; unknown if no period had data."""
+    """Incidents, pages and tickets over the span, naming how many periods were measured when not all
+    were (``0 (1 of 6 months measured)``); unknown if no period had data."""
     seen = [p for p in item.periods if has_data(p)]
     if not seen:
         return UNKNOWN, UNKNOWN, UNKNOWN
+    suffix = measured(item)
     return (
-        str(sum(p.incidents for p in seen)),
-        str(sum(p.alerts.get("page", 0) for p in seen)),
-        str(sum(p.alerts.get("ticket", 0) for p in seen)),
+        f"{sum(p.incidents for p in seen)}{suffix}",
+        f"{sum(p.alerts.get('page', 0) for p in seen)}{suffix}",
+        f"{sum(p.alerts.get('ticket', 0) for p in seen)}{suffix}",
     )
 
 
@@ -355,6 +401,8 @@ def span_text(review: Review) -> str:
         return f"no {noun(kind_of(review))}"
     first, last = min(periods, key=lambda p: p.start), max(periods, key=lambda p: p.end)
     if kind_of(review) not in (None, "window"):
+        if first.label == last.label:  # one period: "1 week, 2026-W46"
+            return f"{span_count(review)}, {first.label}"
         return f"{span_count(review)}, {first.label} to {last.label}"
     return f"{span_count(review)}, {first.start:%Y-%m-%d %H:%M} to {last.end:%Y-%m-%d %H:%M} UTC"
 

@@ -307,6 +307,46 @@ def test_advice_is_null_with_fewer_than_two_periods_of_data() -> None:
     assert advice.budget_consumed[5] == pytest.approx(0.5)
 
 
+def test_period_coverage_is_the_share_of_its_steps_holding_data() -> None:
+    periods = review_periods("month", 2, datetime(2026, 12, 1, tzinfo=UTC))
+    series = Hours(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
+    series.total[: 28 * 24] = np.nan  # October's data begins on the 29th: 3 of its 31 days
+    october, november = figures(series.history(), periods)
+    assert october.coverage == pytest.approx(72 / 744) and not october.whole
+    assert october.total_events == 72 * PER_HOUR  # its figures are those of the 3 days
+    assert november.coverage == 1.0 and november.whole
+
+
+def test_advice_leaves_out_a_period_whose_data_covers_only_part_of_it() -> None:
+    # Two 30-day windows; the first holds data for its last 3 days only, at 0.004 % errors (99.99 % met),
+    # the second whole at 0.08 % (99.9 % met). One whole period: no advice, and the partial one is counted.
+    at = datetime(2026, 11, 20, tzinfo=UTC)
+    periods = review_periods("window", 2, at, window=timedelta(days=30))
+    series = Hours(periods[0].start, at)
+    series.total[: 27 * 24] = np.nan
+    series.bad[27 * 24 : 30 * 24] = PER_HOUR * 4e-5
+    series.bad[30 * 24 :] = PER_HOUR * 8e-4
+    rows = figures(series.history(), periods)
+    assert [r.coverage for r in rows] == pytest.approx([3 / 30, 1.0])
+    advice = target_advice(rows, 0.999)
+    assert advice.achievable_target is None
+    assert advice.partial_periods == 1
+    assert advice.flags == ()
+
+
+def test_advice_counts_a_period_with_a_few_hours_of_scrape_gaps_as_whole() -> None:
+    # 99 % of a 720-hour window is 712.8 hours: 7 hours without data keep it whole, 8 do not.
+    at = datetime(2026, 11, 20, tzinfo=UTC)
+    periods = review_periods("window", 2, at, window=timedelta(days=30))
+    for gap, whole in ((7, True), (8, False)):
+        series = Hours(periods[0].start, at)
+        series.total[100 : 100 + gap] = np.nan
+        rows = figures(series.history(), periods)
+        assert rows[0].coverage == pytest.approx((720 - gap) / 720)
+        assert rows[0].whole is whole
+        assert target_advice(rows, 0.999).partial_periods == (0 if whole else 1)
+
+
 def test_history_incident_share_on_a_calendar_window_uses_the_month_it_starts_in() -> None:
     # Weekly review periods, a Berlin calendar-month window: the budget is the month's at the week's traffic.
     periods = review_periods("week", 2, datetime(2026, 11, 3, tzinfo=BERLIN), timezone="Europe/Berlin")

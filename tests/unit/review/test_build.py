@@ -243,7 +243,7 @@ def test_attribution_unavailable_is_a_note_not_an_error(shop: Path) -> None:
     review = build_review(load([shop]), source, AT, periods=3)
     item = review.objectives[0]
     assert item.error is None
-    assert item.attribution == ()
+    assert item.attribution is None  # unknown, not "nothing to attribute"
     assert item.notes == ("attribution: a snapshot holds no labels", "releases: a snapshot holds no labels")
     assert item.releases is None
     assert [f.releases for f in item.periods] == [None, None, None]
@@ -394,3 +394,27 @@ def test_releases_are_asked_at_the_history_step_of_the_service(tmp_path: Path) -
     build_review(load([_definitions(tmp_path, text)]), source, AT, periods=2)
     assert [q.step for q in source.asked] == [timedelta(minutes=15)] * 2
     assert [asked[3] for asked in source.releases_asked] == [timedelta(minutes=15)]
+
+
+def test_attribution_unknown_is_none_and_empty_only_without_attribute_by(shop: Path) -> None:
+    failed = build_review(load([shop]), FakeSource(insight_error=InsightFailed("HTTP 503")), AT, periods=3)
+    assert failed.objectives[0].attribution is None
+    assert "attribution: HTTP 503" in failed.objectives[0].notes
+
+    class Plain:  # a source that cannot tell: no attribution or releases methods
+        def __init__(self) -> None:
+            self.inner = FakeSource()
+
+        def fetch(
+            self, queries: Sequence[SeriesQuery], on_done: Callable[[FetchedSeries], None] | None = None
+        ) -> list[FetchedSeries]:
+            return self.inner.fetch(queries, on_done)
+
+        def close(self) -> None:
+            pass
+
+    plain = build_review(load([shop]), Plain(), AT, periods=3)  # type: ignore[arg-type]
+    assert plain.objectives[0].attribution is None
+    assert "attribution: not known to this data source" in plain.objectives[0].notes
+    # No attribute_by on checkout: nothing to attribute, an empty list, whatever the source.
+    assert failed.objectives[1].attribution == () and plain.objectives[1].attribution == ()

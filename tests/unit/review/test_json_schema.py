@@ -126,7 +126,12 @@ def test_a_failed_objective_validates_with_its_error_and_nothing_else(
     assert failed["error"] == "shop/checkout: connection refused"
     assert failed["error_kind"] == "source"
     assert failed["periods"] == [] and failed["alert_quality"] == [] and failed["incidents"] == []
-    assert failed["advice"] == {"achievable_target": None, "flags": [], "budget_consumed": []}
+    assert failed["advice"] == {
+        "achievable_target": None,
+        "flags": [],
+        "budget_consumed": [],
+        "partial_periods": 0,
+    }
 
 
 def test_undefined_numbers_are_null(reviewed: Review, validator: jsonschema.Draft202012Validator) -> None:
@@ -172,6 +177,8 @@ def test_nan_never_reaches_the_review_json(reviewed: Review) -> None:
 def _required(node: dict[str, Any], document: dict[str, Any]) -> dict[str, Any] | None:
     if "$ref" in node:
         node = document["$defs"][node["$ref"].removeprefix("#/$defs/")]
+    if "oneOf" in node:  # null or the value: the contract is the value's
+        node = next(n for n in node["oneOf"] if n.get("type") != "null")
     if node.get("type") == "array":
         return _required(node["items"], document)
     if node.get("type") != "object":
@@ -263,3 +270,26 @@ def test_the_demo_review_validates(tmp_path: Path, validator: jsonschema.Draft20
     document = _document(result)
     assert _errors(validator, document) == []
     assert any(o["timeslices"] for o in document["objectives"])
+
+
+def test_unknown_attribution_is_null_and_validates(
+    reviewed: Review, validator: jsonschema.Draft202012Validator
+) -> None:
+    unknown = dataclasses.replace(reviewed.objectives[0], attribution=None)
+    document = _document(dataclasses.replace(reviewed, objectives=(unknown, reviewed.objectives[1])))
+    assert _errors(validator, document) == []
+    assert document["objectives"][0]["attribution"] is None
+    # No attribute_by: an empty list, which is not the same as unknown.
+    assert document["objectives"][1]["attribution"] == []
+
+
+def test_each_period_has_its_coverage_and_the_advice_its_partial_periods(
+    reviewed: Review, validator: jsonschema.Draft202012Validator
+) -> None:
+    shop = _document(reviewed)["objectives"][0]
+    assert [p["coverage"] for p in shop["periods"]] == [1.0, 1.0, 1.0]
+    assert "complete" not in shop["periods"][0]
+    assert shop["advice"]["partial_periods"] == 0
+    broken = copy.deepcopy(_document(reviewed))
+    broken["objectives"][0]["periods"][0]["coverage"] = 1.5
+    assert _errors(validator, broken)

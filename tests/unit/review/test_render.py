@@ -248,7 +248,8 @@ def test_priorities_rank_each_teams_objectives_by_budget_and_by_trend(review: Re
     assert [r[1:] for r in rows(ops, "1") + rows(ops, "2") + rows(ops, "3")] == [
         ["checkout/availability", "65.9%", "+55.0 pts", "checkout/uptime", "+92.6 pts"],
         ["checkout/uptime", "22.8%", "+92.6 pts", "checkout/availability", "+55.0 pts"],
-        ["checkout/latency", "0.5%", "+0.6 pts", "checkout/latency", "+0.6 pts"],
+        # June and July without data: the span's figure says what it measured.
+        ["checkout/latency", "0.5% (4 of 6 months measured)", "+0.6 pts", "checkout/latency", "+0.6 pts"],
     ]
     payments = text[text.index("### payments-dev") : text.index("### discovery-dev")]
     # 13,600 / (0.001 * 12,000,000) = 113.3 %; 75 - 110 = -35 points.
@@ -484,3 +485,102 @@ def test_the_span_reads_as_period_labels_across_timezones_and_as_utc_times_for_w
         review, objectives=tuple(dataclasses.replace(o, period_kind="window") for o in review.objectives)
     )
     assert "· 6 windows, 2026-06-01 00:00 to 2026-12-01 00:00 UTC ·" in markdown(windows)
+
+
+def test_unknown_attribution_reads_unknown_and_no_attribute_by_reads_no_attribution(review: Review) -> None:
+    unknown = dataclasses.replace(review.objectives[0], attribution=None)
+    changed = dataclasses.replace(review, objectives=(unknown, *review.objectives[1:]))
+    text = markdown(changed)
+    assert "\nBudget attribution unknown (see the notes).\n" in section(text, "checkout/availability")
+    assert "\nNo attribution.\n" in section(text, "checkout/latency")  # latency has no attribute_by
+    assert "Budget attribution unknown (see the notes)." in render_review_text(changed, "html")
+    table = " ".join(render_review_text(changed, "table").split())
+    assert "Budget attribution unknown (see the notes)." in table
+
+
+def test_summary_names_how_many_periods_were_measured(review: Review) -> None:
+    # Latency: June and July without data, August to November with, no incident nor alert in them.
+    [row] = rows(section(markdown(review), "Summary"), "checkout/latency")
+    assert row[4:9] == [
+        "0.5% (4 of 6 months measured)",
+        "0.8%",
+        "0 (4 of 6 months measured)",
+        "0 (4 of 6 months measured)",
+        "0 (4 of 6 months measured)",
+    ]
+    # Availability: all six measured, nothing added.
+    [row] = rows(section(markdown(review), "Summary"), "checkout/availability")
+    assert row[4] == "65.9%" and row[6:9] == ["3", "5", "2"]
+    html = render_review_text(review, "html")
+    assert "0.5% (4 of 6 months measured)" in html and "0 (4 of 6 months measured)" in html
+    table = " ".join(render_review_text(review, "table").split())
+    assert "checkout/latency 0.5% (4 of 6 months measured)" in table
+    # No period measured: the counts are unknown, never 0.
+    latency = review.objectives[1]
+    blank = dataclasses.replace(
+        latency,
+        periods=tuple(
+            dataclasses.replace(
+                p, sli=None, good_events=None, total_events=None, bad_events=None, coverage=0.0
+            )
+            for p in latency.periods
+        ),
+    )
+    [row] = rows(
+        section(markdown(dataclasses.replace(review, objectives=(blank,))), "Summary"), "checkout/latency"
+    )
+    assert row[6:9] == ["unknown", "unknown", "unknown"]
+
+
+def test_advice_leaves_out_partial_periods_and_says_so(review: Review) -> None:
+    # Latency's August holds data for 3 of its 31 days: left out beside June and July without data.
+    latency = review.objectives[1]
+    periods = list(latency.periods)
+    periods[2] = dataclasses.replace(periods[2], coverage=3 / 31)
+    partial = dataclasses.replace(latency, periods=tuple(periods))
+    text = markdown(dataclasses.replace(review, objectives=(partial,)))
+    assert (
+        "\nAdvice: 99.99% was met in 3 of 3 months, the current 99% in 3 (2 without data, 1 partial left "
+        "out); consider tightening the target to 99.99%.\n"
+    ) in text
+    # One whole month left: no advice, and the partial one is named.
+    periods[3] = dataclasses.replace(periods[3], coverage=0.5)
+    periods[4] = dataclasses.replace(periods[4], coverage=0.98)
+    short = dataclasses.replace(
+        latency, periods=tuple(periods), advice=Advice(None, (), (), partial_periods=3)
+    )
+    text = markdown(dataclasses.replace(review, objectives=(short,)))
+    assert (
+        "\nAdvice: unknown: 1 of 6 months had data for the whole month (3 partial), and advice needs at "
+        "least 2.\n" in text
+    )
+
+
+def test_terminal_legend_says_the_incident_share_is_of_the_window_budget(review: Review) -> None:
+    table = " ".join(render_review_text(review, "table").split())
+    assert (
+        "Incidents: how many · the largest one's share of the window's budget (the budget column is the "
+        "period's)."
+    ) in table
+
+
+def test_terminal_header_breaks_between_its_parts_and_names_a_single_period_once(review: Review) -> None:
+    windows = dataclasses.replace(
+        review,
+        objectives=tuple(
+            dataclasses.replace(o, period_kind="window") for o in (*review.objectives, *review.objectives)
+        ),
+    )
+    lines = render_review_text(windows, "table").splitlines()
+    # "slokit review · 6 windows, 2026-06-01 00:00 to 2026-12-01 00:00 UTC · 10 objectives" is 83 columns.
+    assert lines[:2] == [
+        "slokit review · 6 windows, 2026-06-01 00:00 to 2026-12-01 00:00 UTC",
+        "10 objectives",
+    ]
+    one = dataclasses.replace(
+        review, objectives=tuple(dataclasses.replace(o, periods=o.periods[-1:]) for o in review.objectives)
+    )
+    assert (
+        render_review_text(one, "table").splitlines()[0] == "slokit review · 1 month, 2026-11 · 5 objectives"
+    )
+    assert "· 1 month, 2026-11 ·" in markdown(one)
