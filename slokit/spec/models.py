@@ -194,6 +194,16 @@ def _one_or_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+def _one_label_or_list(value: Any) -> Any:
+    # `attribute_by: code` is one label; a number or a mapping is neither one nor a list of them.
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list | tuple):
+        got = "a mapping" if isinstance(value, dict) else shown(value)
+        raise ValueError(f"must be a label name or a list of label names (got {got})")
+    return value
+
+
 def _team(value: str) -> str:
     # A team name reaches email subjects and file names: any script is fine, a line break is not.
     if not value.strip():
@@ -553,7 +563,7 @@ class Objective(Spec):
     alerting: AlertOutput | None = None  # merged over the service's alert names, labels and annotations
     # Labels whose values `review` (and the report's markdown/HTML) rank by the bad events they carry. Which
     # SLIs may have them (selectors only), and duplicates, are checked on the file: slokit.spec.attribution.
-    attribute_by: Annotated[tuple[LabelName, ...], BeforeValidator(_one_or_list)] = ()
+    attribute_by: Annotated[tuple[LabelName, ...], BeforeValidator(_one_label_or_list)] = ()
 
     @property
     def target_fraction(self) -> float:

@@ -99,7 +99,7 @@ class _Generator(GenerateJsonSchema):
     def function_before_schema(self, schema: core_schema.BeforeValidatorFunctionSchema) -> JsonSchemaValue:
         json_schema = super().function_before_schema(schema)
         function = schema["function"]["function"]
-        if function is models._one_or_list:
+        if function in (models._one_or_list, models._one_label_or_list):
             return {"oneOf": [json_schema["items"], json_schema]}
         if function is models._label_values:
             values = {"type": ["string", "number"], "pattern": ONE_LINE}

@@ -307,6 +307,10 @@ CASES: dict[str, list[str]] = {
         "25: objectives[1].attribute_by[1]: 'le' is the bucket bound the latency threshold is read from, not "
         "a label of the requests: it cannot attribute a latency SLI's bad events",
     ],
+    "attribute_by_not_a_list": [
+        "10: objectives[0].attribute_by: must be a label name or a list of label names (got 5)",
+        "18: objectives[1].attribute_by: must be a label name or a list of label names (got a mapping)",
+    ],
     # releases: the query checked offline like every other, a label name, 0 < within <= 30d (issue 14).
     "releases_invalid": [
         "16: releases.query: '{' is never closed (at character 15)",
