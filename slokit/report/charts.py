@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
@@ -144,18 +144,41 @@ def utc64(moment: datetime) -> np.datetime64:
 
 
 _local = threading.local()
+_C = TypeVar("_C", bound="Canvas")
+
+
+class Canvas:
+    """Figures reused chart after chart, one per thread (a figure must not be drawn by two threads at once):
+    axes, ticks and styling stay; the data artists drawn since the last :meth:`_reset` are replaced.
+
+    The report's and the review's charts each subclass it; :meth:`for_thread` keeps one of each kind."""
+
+    def __init__(self, *axes: Axes) -> None:
+        self._transient: dict[int, list[Any]] = {id(ax): [] for ax in axes}
+
+    @classmethod
+    def for_thread(cls: type[_C]) -> _C:
+        """This thread's instance of ``cls``, made on first use."""
+        canvases: dict[type[Canvas], Canvas] = _local.__dict__.setdefault("canvases", {})
+        canvas = canvases.get(cls)
+        if canvas is None:
+            canvas = canvases[cls] = cls()
+        return cast(_C, canvas)
+
+    def _reset(self, ax: Axes) -> Axes:
+        """``ax`` without the data artists of the previous chart."""
+        for artist in self._transient[id(ax)]:
+            artist.remove()
+        self._transient[id(ax)].clear()
+        return ax
 
 
 def _canvas() -> _Canvas:
-    """This thread's reusable figures (a figure must not be drawn by two threads at once)."""
-    canvas: _Canvas | None = getattr(_local, "canvas", None)
-    if canvas is None:
-        canvas = _local.canvas = _Canvas()
-    return canvas
+    return _Canvas.for_thread()
 
 
-class _Canvas:
-    """One figure per chart kind, reused: axes, ticks and styling stay; the data artists are replaced."""
+class _Canvas(Canvas):
+    """One figure per chart kind: the objective's budget and burn rate."""
 
     def __init__(self) -> None:
         self._budget_ax = new_axes()
@@ -163,7 +186,7 @@ class _Canvas:
         # Linear from 0 to 1x, logarithmic above: a 200x spike and the 1x line are both readable.
         self._burn_ax.set_yscale("symlog", linthresh=1.0, linscale=0.6)
         self._burn_ax.yaxis.set_minor_locator(_null_locator())  # symlog's minor ticks cost time, add noise
-        self._transient: dict[int, list[Any]] = {id(self._budget_ax): [], id(self._burn_ax): []}
+        super().__init__(self._budget_ax, self._burn_ax)
 
     def budget(self, data: ChartData) -> bytes:
         ax = self._reset(self._budget_ax)
@@ -221,12 +244,6 @@ class _Canvas:
             add(self._label(ax, y_value, text, colour))
         ax.yaxis.set_major_formatter(formatter(lambda v: fmt.burn(v).replace(".0x", "x")))
         return self._finish(ax, data)
-
-    def _reset(self, ax: Axes) -> Axes:
-        for artist in self._transient[id(ax)]:
-            artist.remove()
-        self._transient[id(ax)].clear()
-        return ax
 
     @staticmethod
     def _label(ax: Axes, y: float, text: str, colour: str) -> Any:

@@ -9,13 +9,23 @@ the HTML, where it is escaped), and each thread reuses one figure per chart kind
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from slokit.report import fmt
-from slokit.report.charts import BAD_RED, GRID, INK, OK_GREEN, WARN_AMBER, formatter, new_axes, png, utc64
+from slokit.report.charts import (
+    BAD_RED,
+    GRID,
+    INK,
+    OK_GREEN,
+    WARN_AMBER,
+    Canvas,
+    formatter,
+    new_axes,
+    png,
+    utc64,
+)
 from slokit.review.model import ObjectiveReview
 
 if TYPE_CHECKING:
@@ -36,7 +46,7 @@ class ReviewCharts:
 def review_charts(item: ObjectiveReview) -> ReviewCharts:
     if item.error is not None or not any(p.total_events is not None for p in item.periods):
         return ReviewCharts(None, None)
-    canvas = _canvas()
+    canvas = _Canvas.for_thread()
     return ReviewCharts(canvas.sli(item), canvas.budget(item))
 
 
@@ -45,23 +55,13 @@ def _x(moment: datetime) -> Any:
     return utc64(moment)
 
 
-_local = threading.local()
-
-
-def _canvas() -> _Canvas:
-    canvas: _Canvas | None = getattr(_local, "canvas", None)
-    if canvas is None:
-        canvas = _local.canvas = _Canvas()
-    return canvas
-
-
-class _Canvas:
-    """One figure per chart kind, reused: axes and styling stay; the data artists are replaced."""
+class _Canvas(Canvas):
+    """One figure per chart kind: SLI and budget consumed per period (reused: see the report's Canvas)."""
 
     def __init__(self) -> None:
         self._sli_ax = new_axes()
         self._budget_ax = new_axes()
-        self._transient: dict[int, list[Any]] = {id(self._sli_ax): [], id(self._budget_ax): []}
+        super().__init__(self._sli_ax, self._budget_ax)
 
     def sli(self, item: ObjectiveReview) -> bytes:
         """Each period's SLI as a level across the period (green met, red missed; grey hatching where a
@@ -108,12 +108,6 @@ class _Canvas:
         ax.set_ylim(0.0, high * 100.0 * 1.12)
         ax.yaxis.set_major_formatter(formatter(lambda v: f"{v:g}%"))
         return self._finish(ax, item)
-
-    def _reset(self, ax: Axes) -> Axes:
-        for artist in self._transient[id(ax)]:
-            artist.remove()
-        self._transient[id(ax)].clear()
-        return ax
 
     def _no_data(self, ax: Axes, start: Any, end: Any) -> None:
         """A period without data: hatched and labelled, never drawn as 0 or 100 %."""

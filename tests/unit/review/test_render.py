@@ -584,3 +584,24 @@ def test_terminal_header_breaks_between_its_parts_and_names_a_single_period_once
         render_review_text(one, "table").splitlines()[0] == "slokit review · 1 month, 2026-11 · 5 objectives"
     )
     assert "· 1 month, 2026-11 ·" in markdown(one)
+
+
+def test_review_and_report_charts_reuse_one_figure_per_thread_through_the_reports_canvas(
+    review: Review,
+) -> None:
+    """The review's charts keep their figures as the report's do, through one helper: the same canvas on a
+    thread, another on another thread, and drawing again gives the same bytes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from slokit.report.charts import Canvas, _Canvas
+    from slokit.review import charts as review_charts_module
+
+    kind = review_charts_module._Canvas
+    assert issubclass(kind, Canvas) and issubclass(_Canvas, Canvas)
+    first = review_charts(review.objectives[0])
+    assert kind.for_thread() is kind.for_thread() and _Canvas.for_thread() is not kind.for_thread()
+    with ThreadPoolExecutor(1) as pool:
+        other = pool.submit(kind.for_thread).result()
+        again = pool.submit(review_charts, review.objectives[0]).result()
+    assert other is not kind.for_thread()
+    assert again == first == review_charts(review.objectives[0])
