@@ -605,11 +605,20 @@ def postmortem(
         typer.Option(
             "--incident",
             metavar="N",
-            help="Which incident: its number in the report, 1 the oldest in the objective's window at --at "
-            "(default: the largest that needs a postmortem, else the largest).",
+            help="Which incident: its number, 1 the oldest in the objective's window now (a snapshot: at its "
+            "time). Default: the largest that needs a postmortem, else the largest.",
         ),
     ] = None,
-    at: At = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            metavar="TIME",
+            help="Which incident: the one in progress at TIME (RFC 3339 or Unix seconds), as the report's "
+            "'draft it' commands name it. Evaluated now (a snapshot: at its time), or a day after TIME when "
+            "TIME is older than the window then. Not with --incident.",
+        ),
+    ] = None,
     snapshot: SnapshotOpt = None,
     prometheus_url: UrlOpt = None,
     header: HeaderOpt = None,
@@ -627,8 +636,9 @@ def postmortem(
 ) -> int:
     """Draft a blameless postmortem (markdown) for one incident of an objective, filled from its data.
 
-    The incidents are those `slokit report` at the same --at lists for the objective. Exit codes: 0 drafted,
-    2 bad definitions or usage (an unknown objective, no such incident), 3 the data source failed.
+    The objective's service is read at full resolution, so the incident's bounds are exact to the step. Exit
+    codes: 0 drafted, 2 bad definitions or usage (an unknown objective, no such incident), 3 the data source
+    failed.
     """
     from slokit.commands.postmortem import postmortem
 

@@ -1,4 +1,5 @@
-"""What several commands share: connection options, the evaluate step with its progress bar, error lines."""
+"""What several commands share: connection options, opening the source with ``--at`` checked, the evaluate
+step with its progress bar, error lines."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import typer
 
 if TYPE_CHECKING:
     from slokit.report.model import Report, Selection
-    from slokit.sources.base import FetchedSeries, Source
+    from slokit.sources.base import FetchedSeries, SeriesQuery, Source
     from slokit.sources.prometheus import PrometheusSource
     from slokit.spec.loader import Definitions
 
@@ -84,42 +85,86 @@ def evaluate(
     """
     from slokit import pipeline
     from slokit.spec import load
-    from slokit.timeparse import parse_at, refuse_after_snapshot, refuse_future, utcnow
 
-    now = utcnow()
-    moment: datetime | None = parse_at(at) if at else None
-    if moment is not None:
-        refuse_future(moment, now)
     definitions = load(list(paths))
     chosen.check(definitions)
     if check is not None:
         check(definitions)
+    with open_source(snapshot, connection, at) as opened:
+        pinned = opened.pinned
+        # A snapshot holds the resolution it was recorded at: it is asked for the full range of steps (which
+        # both resolutions cover) and replays its own resolution with the series.
+        plans = pipeline.plan(definitions, pinned, chosen, adaptive=adaptive and snapshot is None)
+        with progress(len(plans)) as advance:
+            report, fetched = pipeline.execute(plans, opened.source, pinned, advance, details=details)
+        if then is not None:
+            report = then(report, definitions, opened.source)
+    return report, fetched, definitions
+
+
+class Recorded(Protocol):
+    """A snapshot read as a source (the report's :class:`~slokit.sources.snapshot.SnapshotSource`, the
+    review's :class:`~slokit.review.snapshot.SnapshotHistory`)."""
+
+    evaluated_at: datetime
+
+    def fetch(
+        self, queries: Sequence[SeriesQuery], on_done: Callable[[FetchedSeries], None] | None = None
+    ) -> list[FetchedSeries]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A data source opened for one run, and the times it is read at."""
+
     source: Source
-    server: PrometheusSource | None = None
+    server: PrometheusSource | None  # None: a snapshot
+    at: datetime | None  # --at: not in the future, not after the snapshot's time
+    latest: datetime  # the latest time there is data for: the snapshot's time, else now
+
+    @property
+    def pinned(self) -> datetime:
+        """The evaluation time: ``--at``, else the latest, aligned to the default step."""
+        from slokit import pipeline
+
+        return pipeline.pin(self.at or self.latest)
+
+
+@contextmanager
+def open_source(
+    snapshot: Path | None,
+    connection: Connection,
+    at: str | datetime | None,
+    *,
+    snapshot_type: Callable[[Path], Recorded] | None = None,
+) -> Iterator[Opened]:
+    """The snapshot (read by ``snapshot_type``, default :class:`~slokit.sources.snapshot.SnapshotSource`)
+    or the Prometheus server, with ``--at`` checked against the clock and the snapshot's time; closed on
+    leaving, then the server's warnings on stderr (not when the body raised: its error says enough)."""
+    from slokit.timeparse import parse_at, refuse_after_snapshot, refuse_future, utcnow
+
+    now = utcnow()
+    moment = parse_at(at) if isinstance(at, str) else at
+    if moment is not None:
+        refuse_future(moment, now)
     if snapshot is not None:
         from slokit.sources.snapshot import SnapshotSource
 
-        source = SnapshotSource(snapshot)
-        if moment is None:
-            moment = source.evaluated_at
-        else:
+        source = (snapshot_type or SnapshotSource)(snapshot)
+        if moment is not None:
             refuse_after_snapshot(moment, source.evaluated_at, str(snapshot))
+        opened = Opened(source, None, moment, source.evaluated_at)
     else:
-        source = server = prometheus_source(connection)
-    pinned = pipeline.pin(moment or now)
-    # A snapshot holds the resolution it was recorded at: it is asked for the full range of steps (which
-    # both resolutions cover) and replays its own resolution with the series.
-    plans = pipeline.plan(definitions, pinned, chosen, adaptive=adaptive and snapshot is None)
+        server = prometheus_source(connection)
+        opened = Opened(server, server, moment, now)
     try:
-        with progress(len(plans)) as advance:
-            report, fetched = pipeline.execute(plans, source, pinned, advance, details=details)
-        if then is not None:
-            report = then(report, definitions, source)
+        yield opened
     finally:
-        source.close()
-    if server is not None:
-        echo_server_warnings(server.warnings)
-    return report, fetched, definitions
+        opened.source.close()
+    if opened.server is not None:
+        echo_server_warnings(opened.server.warnings)
 
 
 def echo_server_warnings(warnings: Sequence[str]) -> None:

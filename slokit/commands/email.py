@@ -89,7 +89,7 @@ def email(
         adaptive=adaptive,
         then=attributed,  # the email is the markdown and HTML reports
     )
-    result = with_invocation(result, paths, at, snapshot)
+    result = with_invocation(result, paths, snapshot)
     by_kind = teams == "both" or teams in KINDS
     kinds = tuple(kind for kind in KINDS if teams in ("both", kind)) if by_kind else KINDS
     mails = plan(

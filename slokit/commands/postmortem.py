@@ -1,15 +1,15 @@
-"""``slokit postmortem``: a blameless postmortem draft (markdown) for one incident of one objective."""
+"""``slokit postmortem``: a blameless postmortem draft (markdown) for one incident of one objective, chosen by
+``--incident N`` or by ``--at TIME`` (the incident in progress then)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 import typer
 
-from slokit.commands.common import Connection, echo_server_warnings, progress, prometheus_source
-from slokit.errors import ExitCode
+from slokit.commands.common import Connection, open_source, progress
+from slokit.errors import ExitCode, UsageError
 
 TEMPLATE = "postmortem.md.j2"
 
@@ -25,49 +25,30 @@ def postmortem(
     out: Path | None,
     templates: Path | None,
 ) -> int:
-    from slokit import pipeline
     from slokit.report.templates import environment, render
-    from slokit.review.postmortem import draft, find
-    from slokit.sources.base import Source
-    from slokit.sources.prometheus import PrometheusSource
+    from slokit.review.postmortem import BOTH, draft, find
     from slokit.spec import load
-    from slokit.timeparse import parse_at, refuse_after_snapshot, refuse_future, utcnow
 
+    if incident is not None and at is not None:
+        raise UsageError(BOTH)
     if out is not None:
         from slokit.fsutil import check_writable
 
         check_writable(out)  # before the queries, not after
     environment(templates)  # a --templates typo is refused before the queries too
-    now = utcnow()
-    moment: datetime | None = parse_at(at) if at else None
-    if moment is not None:
-        refuse_future(moment, now)
     definitions = load(list(paths))
     loaded, _ = find(definitions, objective)
-    source: Source
-    server: PrometheusSource | None = None
-    if snapshot is not None:
-        from slokit.sources.snapshot import SnapshotSource
-
-        source = SnapshotSource(snapshot)
-        if moment is None:
-            moment = source.evaluated_at
-        else:
-            refuse_after_snapshot(moment, source.evaluated_at, str(snapshot))
-    else:
-        source = server = prometheus_source(connection)
-    pinned = pipeline.pin(moment or now)
-    try:
-        with progress(len(loaded.spec.objectives)) as advance:
-            # The report's default resolution, so that incident N is the report's incident N; a snapshot
-            # replays the resolution it was recorded at.
-            result = draft(
-                definitions, source, pinned, objective, incident, adaptive=snapshot is None, on_done=advance
-            )
-    finally:
-        source.close()
-    if server is not None:
-        echo_server_warnings(server.warnings)
+    with open_source(snapshot, connection, at) as opened, progress(len(loaded.spec.objectives)) as advance:
+        result = draft(
+            definitions,
+            opened.source,
+            opened.latest,
+            objective,
+            incident,
+            at=opened.at,
+            snapshot=str(snapshot) if snapshot is not None else None,
+            on_done=advance,
+        )
     text = render(TEMPLATE, templates, pm=result.postmortem)
     if out is not None:
         from slokit.fsutil import write_atomic

@@ -52,7 +52,7 @@ def report(
         adaptive=adaptive,
         then=attributed if format in ATTRIBUTED_FORMATS else None,
     )
-    result = with_invocation(result, paths, at, snapshot)
+    result = with_invocation(result, paths, snapshot)
     if not result.objectives:
         raise UsageError(
             "nothing to report: no objective matches the selection (--team, --service, --objective)"
@@ -86,12 +86,11 @@ def attributed(report: Report, definitions: Definitions, source: Source) -> Repo
     return attribute(report, definitions, source, warn=lambda line: typer.echo(f"warning: {line}", err=True))
 
 
-def with_invocation(report: Report, paths: Sequence[Path], at: str | None, snapshot: Path | None) -> Report:
+def with_invocation(report: Report, paths: Sequence[Path], snapshot: Path | None) -> Report:
     """The report with how it was asked for, for the commands it prints (``slokit postmortem ...``)."""
     from slokit.report.model import Invocation
 
-    # Always the pinned time against a server: run a day later without it, the window has moved and the
-    # incident numbers may have shifted. A snapshot without --at replays its own time anyway.
-    pinned = report.evaluated_at if at or snapshot is None else None
-    invocation = Invocation(tuple(str(p) for p in paths), pinned, str(snapshot) if snapshot else None)
-    return replace(report, invocation=invocation)
+    # No --at: the commands name each incident by its start, which a later run finds whatever the window.
+    return replace(
+        report, invocation=Invocation(tuple(str(p) for p in paths), str(snapshot) if snapshot else None)
+    )

@@ -250,19 +250,16 @@ class IncidentRow:
 @dataclass(frozen=True)
 class Invocation:
     """How the report was asked for, as far as a command the report prints must repeat it: the definition
-    paths as given, ``--at`` (the pinned evaluation time, unless a snapshot replays its own), ``--snapshot``
-    when read."""
+    paths as given, ``--snapshot`` when read."""
 
     paths: tuple[str, ...]
-    at: datetime | None = None
     snapshot: str | None = None
 
-    def postmortem(self, item: ObjectiveReport, number: int) -> str:
-        """The ``slokit postmortem`` command that drafts incident ``number`` of ``item``, shell-quoted."""
+    def postmortem(self, item: ObjectiveReport, incident: Incident) -> str:
+        """The ``slokit postmortem`` command that drafts ``incident`` of ``item``, shell-quoted: it names the
+        incident by its start (``--at``), which still finds it when the window has moved on since."""
         words = ["slokit", "postmortem", *self.paths, "--objective", f"{item.service}/{item.objective}"]
-        words += ["--incident", str(number)]
-        if self.at is not None:
-            words += ["--at", rfc3339(self.at)]
+        words += ["--at", rfc3339(incident.start)]
         if self.snapshot is not None:
             words += ["--snapshot", self.snapshot]
         return shlex.join(words)
@@ -309,9 +306,7 @@ class Report:
         return [row for row in self.incidents() if row.incident.postmortem_required]
 
     def postmortem_command(self, item: ObjectiveReport, incident: Incident) -> str | None:
-        """The command that drafts the postmortem of ``incident``: numbered within ``item``'s incidents in the
-        engine's order (oldest first, from 1), as ``slokit postmortem --incident`` counts them."""
+        """The command that drafts the postmortem of ``incident`` of ``item`` (None outside the CLI)."""
         if self.invocation is None:
             return None
-        number = next(i for i, known in enumerate(item.result.incidents, 1) if known is incident)
-        return self.invocation.postmortem(item, number)
+        return self.invocation.postmortem(item, incident)

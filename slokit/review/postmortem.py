@@ -1,11 +1,14 @@
 """``slokit postmortem``: the data of a blameless postmortem draft for one incident of one objective.
 
-The incidents are those ``slokit report`` finds for the objective at the same evaluation time and the
-default (adaptive) resolution, numbered 1-based oldest first, as the report's "postmortems required" lines
-number them. The draft's figures come from the same fetched step series: the incident's events and SLI,
-the peak step burn rate, and the objective's alert tiers replayed over the series
-(:func:`slokit.engine.replay.replay_tiers`). Releases and attribution are asked of the source
-(:mod:`slokit.sources.insight`); a snapshot cannot answer either, which the draft says.
+The objective's service is fetched at full resolution (every step at the objective's own step, however
+old), so that an incident's bounds are exact to the step anywhere in the window. The incidents are numbered
+1-based oldest first, as the report's engine order numbers them. ``--at TIME`` selects the incident in
+progress at TIME (see :func:`select`); the evaluation time is the latest there is (now, or a snapshot's
+time), moved back for an incident older than the window then (:func:`evaluation_time`). The draft's figures
+come from the same fetched step series: the incident's events and SLI, the peak step burn rate, and the
+objective's alert tiers replayed over the series (:func:`slokit.engine.replay.replay_tiers`). Releases and
+attribution are asked of the source (:mod:`slokit.sources.insight`); a snapshot cannot answer either, which
+the draft says.
 
 :func:`draft` runs the whole thing against a source; :func:`build` is the pure part.
 """
@@ -22,18 +25,24 @@ import numpy as np
 from slokit import engine, pipeline
 from slokit.engine.compute import error_budget_ratio
 from slokit.engine.inputs import AlertTier, FloatArray, Resolution, TimeArray
-from slokit.engine.replay import Episode, replay_tiers
+from slokit.engine.replay import Episode, overlaps, replay_tiers
 from slokit.engine.results import Incident
 from slokit.errors import SourceError, UsageError
 from slokit.report import fmt
 from slokit.report.model import ObjectiveReport, Report, Selection
+from slokit.sources import resolution as resolutions
 from slokit.sources.base import FetchedSeries, Source
 from slokit.sources.insight import InsightFailed, InsightSource, LabelShare, Release, Unavailable
 from slokit.spec.loader import Definitions, LoadedService
 from slokit.spec.models import KINDS, Kind
+from slokit.timeparse import rfc3339
 
 SNAPSHOT_UNKNOWN = "unknown from a snapshot"  # the one source that raises Unavailable
 CANNOT_TELL = "unknown: the data source cannot tell"
+BOTH = (
+    "--incident and --at both choose the incident: give one (--incident N counts the incidents in the window "
+    "now, --at TIME picks the one in progress at TIME)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,17 +205,28 @@ def find(definitions: Definitions, key: str) -> tuple[LoadedService, int]:
     return loaded, names.index(name)
 
 
+# How far after an old ``--at`` the draft is evaluated: the incident then lies well inside the window
+# (a day of its aftermath in view), and the window does not reach back further than it must.
+LEAD = timedelta(days=1)
+
+
+def _no_incidents(key: str, at: datetime) -> UsageError:
+    return UsageError(
+        f"{key} had no incidents in its window at {at:%Y-%m-%d %H:%M} UTC: there is nothing to draft a "
+        "postmortem for"
+    )
+
+
 def choose(incidents: Sequence[Incident], number: int | None, key: str, at: datetime) -> int:
     """The 1-based number of the incident to draft: ``number``, or the largest that needs a postmortem,
     else the largest (the oldest of equals)."""
-    where = f"in its window at {at:%Y-%m-%d %H:%M} UTC"
     if not incidents:
-        raise UsageError(f"{key} had no incidents {where}: there is nothing to draft a postmortem for")
+        raise _no_incidents(key, at)
     if number is not None:
         if not 1 <= number <= len(incidents):
             raise UsageError(
-                f"--incident {number}: {key} had {fmt.plural(len(incidents), 'incident')} {where} "
-                f"(choose 1 to {len(incidents)})"
+                f"--incident {number}: {key} had {fmt.plural(len(incidents), 'incident')} in its window at "
+                f"{at:%Y-%m-%d %H:%M} UTC (choose 1 to {len(incidents)})"
             )
         return number
     required = [i for i, incident in enumerate(incidents) if incident.postmortem_required]
@@ -214,28 +234,91 @@ def choose(incidents: Sequence[Incident], number: int | None, key: str, at: date
     return max(pool, key=lambda i: (incidents[i].budget_share, -i)) + 1
 
 
+def select(
+    incidents: Sequence[Incident], time: datetime, key: str, at: datetime, within: timedelta | None = None
+) -> int:
+    """The 1-based number of the incident in progress at ``time`` (``start <= time < end``; an ongoing one
+    until the evaluation time ``at``).
+
+    When none is, the first starting less than ``within`` after ``time``: a report that read old steps
+    coarse (``within`` is its coarse step) located the incident to that step and printed the step's
+    start, where the full-resolution incident may begin a little later."""
+    if not incidents:
+        raise _no_incidents(key, at)
+    for number, incident in enumerate(incidents, 1):
+        if incident.start <= time and (time < incident.end or incident.end >= at):
+            return number
+    if within is not None:
+        for number, incident in enumerate(incidents, 1):
+            if time <= incident.start < time + within:
+                return number
+    spans = "; ".join(fmt.incident_span(incident, at) for incident in incidents)
+    raise UsageError(
+        f"--at {rfc3339(time)}: {key} had no incident in progress then "
+        f"({fmt.plural(len(incidents), 'incident')} in its window at {at:%Y-%m-%d %H:%M} UTC: {spans})"
+    )
+
+
+def evaluation_time(
+    window: engine.Window, latest: datetime, time: datetime | None, key: str, snapshot: str | None = None
+) -> datetime:
+    """When the draft is evaluated (pinned): ``latest`` (now, or the snapshot's time), or for an incident
+    at ``time`` before the window then, ``min(latest, time + 1 day)`` so that it lies in the window (in the
+    calendar period of ``time`` for a calendar window; half the window after it for a window under two
+    days). A snapshot holds one window only: an older ``time`` is a usage error naming it."""
+    pinned = pipeline.pin(latest)
+    start, _ = engine.window_bounds(window, pinned)
+    if time is None or time >= start:
+        return pinned
+    if snapshot is not None:
+        raise UsageError(
+            f"--at {rfc3339(time)} is before {key}'s window in {snapshot} ({start:%Y-%m-%d %H:%M} to "
+            f"{pinned:%Y-%m-%d %H:%M} UTC): a snapshot holds the window up to its own time only"
+        )
+    moment = min(latest, time + min(LEAD, engine.window_length(window, time) / 2))
+    if isinstance(window, engine.CalendarWindow):
+        moment = min(moment, engine.period_bounds(window, time)[1] - timedelta(seconds=1))
+    return pipeline.pin(moment)
+
+
 def draft(
     definitions: Definitions,
     source: Source,
-    at: datetime,
+    latest: datetime,
     key: str,
     number: int | None,
     *,
-    adaptive: bool = True,
+    at: datetime | None = None,
+    snapshot: str | None = None,
     on_done: Callable[[FetchedSeries], None] | None = None,
 ) -> Draft:
-    """Fetch the objective's service, find the incident and ask the source about it; ``at`` is pinned."""
+    """Fetch the objective's service at full resolution, find the incident (``number``, or the one in
+    progress at ``at``) and ask the source about it. ``latest`` is now or the snapshot's time (named by
+    ``snapshot``): see :func:`evaluation_time`."""
+    if number is not None and at is not None:
+        raise UsageError(BOTH)
     loaded, index = find(definitions, key)
     objective = loaded.spec.objectives[index]
-    plans = pipeline.plan(definitions, at, Selection(services=(loaded.spec.service,)), adaptive=adaptive)
-    report, fetched = pipeline.execute(plans, source, at, on_done)
+    window = pipeline.engine_window(loaded.spec.window_for(objective))
+    evaluated = evaluation_time(window, latest, at, key, snapshot)
+    plans = pipeline.plan(definitions, evaluated, Selection(services=(loaded.spec.service,)), adaptive=False)
+    report, fetched = pipeline.execute(plans, source, evaluated, on_done)
     item = _item(report, loaded.spec.service, objective.name)
     if item.result.status == "error":
         message = f"{key}: {_unprefixed(item)}"
         raise UsageError(message) if item.error_kind == "malformed" else SourceError(message)
-    chosen = choose(item.result.incidents, number, key, at)
-    incident = item.result.incidents[chosen - 1]
     plan = next(p for p in plans if p.key == key)
+    incidents = item.result.incidents
+    if at is None:
+        chosen = choose(incidents, number, key, evaluated)
+    else:
+        # The report reads a server's old steps coarse (not a snapshot's: it replays them as recorded, nor
+        # time slices): the start it prints may be up to a coarse step before the incident's.
+        coarse = snapshot is None and objective.sli.timeslices is None
+        length = engine.window_length(plan.window, evaluated)
+        within = resolutions.coarse_step(length, plan.query.step) if coarse else None
+        chosen = select(incidents, at, key, evaluated, within)
+    incident = incidents[chosen - 1]
     series = next(f for f in fetched if f.query.key == key)
     good, total = pipeline.events(plan, series)
     steps = StepSeries(series.query.timestamps(), good, total, plan.query.step, series.resolution)
@@ -251,11 +334,11 @@ def draft(
         item,
         incident=incident,
         number=chosen,
-        count=len(item.result.incidents),
-        evaluated_at=at,
+        count=len(incidents),
+        evaluated_at=evaluated,
         steps=steps,
         tiers=plan.tiers,
-        window_length=engine.window_length(plan.window, at),
+        window_length=engine.window_length(plan.window, evaluated),
         siblings=siblings,
         insight=insight,
     )
@@ -341,7 +424,7 @@ def build(
         steps.timestamps, steps.good, steps.total, item.target, window_length, steps.step, tiers
     )
     alerts = tuple(
-        TierAlerts(r.tier, r.factor, tuple(e for e in r.episodes if _overlaps(e, incident))) for r in replays
+        TierAlerts(r.tier, r.factor, tuple(e for e in r.episodes if overlaps(e, incident))) for r in replays
     )
     marks = None
     if insight.releases is not None:
@@ -427,10 +510,6 @@ def peak_burn(steps: StepSeries, inside: np.ndarray, target: float) -> PeakBurn 
 def _datetime(value: np.datetime64) -> datetime:
     naive: datetime = value.astype("datetime64[us]").astype(object)
     return naive.replace(tzinfo=UTC)
-
-
-def _overlaps(episode: Episode, incident: Incident) -> bool:
-    return episode.start <= incident.end and episode.end > incident.start
 
 
 def _tier_name(alerts: TierAlerts) -> str:

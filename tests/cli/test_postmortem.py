@@ -82,6 +82,7 @@ def test_draft_has_every_section_and_no_blame_wording(capsys: pytest.CaptureFixt
         assert word not in out.lower()
     # ongoing: it lasts until the snapshot's time, and the 3d/6h ticket tier is still firing then
     assert "- **When**: since 2026-11-14 09:00 UTC (ongoing)\n" in out
+    assert "- **How long**: 6d so far\n" in out
     assert "still firing at the evaluation time" in out
 
 
@@ -126,6 +127,57 @@ def test_incident_out_of_range_is_exit_2_saying_how_many_there_are(
             f"error: --incident {number}: checkout/uptime had 4 incidents in its window at "
             "2026-11-20 09:00 UTC (choose 1 to 4)\n",
         )
+
+
+def test_an_ongoing_incidents_duration_in_the_impact_table_is_so_far(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # checkout/order-completion burns from 2026-11-14 09:00 to the snapshot's time, 2026-11-20 09:00: 6 days.
+    code, out, _ = postmortem(capsys, "--objective", "checkout/order-completion")
+    assert code == 0
+    assert "| Duration | 6d so far |\n" in out
+
+
+def test_at_drafts_the_incident_in_progress_then(capsys: pytest.CaptureFixture[str]) -> None:
+    # checkout/uptime's incident 3 runs from 2026-11-11 09:00 to 09:09: its start, a time before its end,
+    # and 09:04 in Unix seconds.
+    _, third, _ = postmortem(capsys, "--objective", "checkout/uptime", "--incident", "3")
+    for at in ("2026-11-11T09:00:00Z", "2026-11-11T09:08:59Z", "1794387840"):
+        code, out, err = postmortem(capsys, "--objective", "checkout/uptime", "--at", at)
+        assert (code, err) == (0, "")
+        assert out == third
+
+
+def test_at_in_no_incident_is_exit_2_listing_the_objectives_incidents(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert postmortem(capsys, "--objective", "checkout/uptime", "--at", "2026-11-11T09:09:00Z") == (
+        2,
+        "",
+        "error: --at 2026-11-11T09:09:00Z: checkout/uptime had no incident in progress then (4 incidents in "
+        "its window at 2026-11-20 09:00 UTC: 2026-11-04 16:56 to 16:57 UTC; 2026-11-07 21:08 to 21:09 UTC; "
+        "2026-11-11 09:00 to 09:09 UTC; 2026-11-15 02:58 to 02:59 UTC)\n",
+    )
+
+
+def test_at_before_the_snapshots_window_is_exit_2_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
+    assert postmortem(capsys, "--objective", "checkout/uptime", "--at", "2026-10-01T00:00:00Z") == (
+        2,
+        "",
+        "error: --at 2026-10-01T00:00:00Z is before checkout/uptime's window in "
+        "slo_definitions/snapshot.json.gz (2026-10-21 09:00 to 2026-11-20 09:00 UTC): a snapshot holds the "
+        "window up to its own time only\n",
+    )
+
+
+def test_incident_and_at_together_are_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ("--objective", "checkout/uptime", "--incident", "3", "--at", "2026-11-11T09:00:00Z")
+    assert postmortem(capsys, *args) == (
+        2,
+        "",
+        "error: --incident and --at both choose the incident: give one (--incident N counts the incidents in "
+        "the window now, --at TIME picks the one in progress at TIME)\n",
+    )
 
 
 def test_no_incident_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

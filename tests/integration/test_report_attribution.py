@@ -139,7 +139,7 @@ def test_the_html_section_and_the_postmortem_commands_open_cleanly_in_chromium(
         for o in demo().objectives
     )
     # A long path, as a checkout several directories deep gives: the command wraps, the page does not widen.
-    invocation = Invocation((f"/srv/{LONG}/slo definitions",), None, "snapshot.json.gz")
+    invocation = Invocation((f"/srv/{LONG}/slo definitions",), snapshot="snapshot.json.gz")
     report = dataclasses.replace(demo(), objectives=objectives, invocation=invocation)
     path = tmp_path / "report.html"
     path.write_text(render_html(report).html, encoding="utf-8")

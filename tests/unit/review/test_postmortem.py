@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from slokit import engine
 from slokit.errors import SourceError, UsageError
-from slokit.review.postmortem import Draft, draft
+from slokit.review.postmortem import Draft, draft, evaluation_time
 from slokit.sources.base import BAD, GOOD, TOTAL, FetchedSeries, SeriesQuery
 from slokit.sources.insight import InsightFailed, LabelShare, Release, Unavailable
 from slokit.spec import load
@@ -165,8 +166,12 @@ def make(
     key: str = "shop/api",
     number: int | None = None,
     source: FakeSource | None = None,
+    *,
+    at: datetime | None = None,
+    latest: datetime = AT,
+    snapshot: str | None = None,
 ) -> Draft:
-    return draft(definitions, source or FakeSource(), AT, key, number, adaptive=False)
+    return draft(definitions, source or FakeSource(), latest, key, number, at=at, snapshot=snapshot)
 
 
 def test_incidents_are_numbered_oldest_first_and_the_default_is_the_largest(definitions: Definitions) -> None:
@@ -399,8 +404,80 @@ def test_a_source_without_releases_or_attribution_says_it_cannot_tell(definition
         def close(self) -> None:
             pass
 
-    result = draft(definitions, SeriesOnly(), AT, "shop/api", None, adaptive=False)
+    result = draft(definitions, SeriesOnly(), AT, "shop/api", None)
     pm = result.postmortem
     assert (pm.releases, pm.releases_note) == (None, "unknown: the data source cannot tell")
     assert (pm.attribution, pm.attribution_note) == (None, "unknown: the data source cannot tell")
     assert result.errors == ()
+
+
+# --- --at TIME: the incident in progress then ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("at", "number"),
+    [(T0, 2), (T0 + 39 * MINUTE, 2), (EARLY + 5 * MINUTE, 1), (EARLY, 1), (T0 - 30 * MINUTE, 2)],
+)
+def test_at_selects_the_incident_in_progress_then(
+    definitions: Definitions, at: datetime, number: int
+) -> None:
+    # T0 - 30m is in no incident: the next starts 30 minutes later, within the 1h step a report reads a
+    # 30-day window's old steps at (it printed that step's start).
+    pm = make(definitions, at=at).postmortem
+    assert (pm.number, pm.count, pm.evaluated_at) == (number, 2, AT)
+
+
+def test_at_in_no_incident_is_exit_2_listing_the_incidents(definitions: Definitions) -> None:
+    # The end is not in the incident; a snapshot's steps are the report's, so no coarse step's leeway.
+    cases = [(T0 + 40 * MINUTE, None), (T0 - 30 * MINUTE, "snap.json.gz")]
+    for at, snapshot in cases:
+        with pytest.raises(UsageError) as raised:
+            make(definitions, at=at, snapshot=snapshot)
+        assert str(raised.value) == (
+            f"--at {at:%Y-%m-%dT%H:%M:%SZ}: shop/api had no incident in progress then (2 incidents in its "
+            "window at 2026-11-20 00:00 UTC: 2026-11-10 06:00 to 06:10 UTC; 2026-11-18 10:00 to 10:40 UTC)"
+        )
+
+
+def test_incident_and_at_together_are_a_usage_error(definitions: Definitions) -> None:
+    with pytest.raises(UsageError, match=r"^--incident and --at both choose the incident: give one "):
+        make(definitions, number=1, at=T0)
+
+
+def test_an_incident_older_than_the_window_is_drafted_a_day_after_at(definitions: Definitions) -> None:
+    # Evaluated 40 days after AT, the window starts after both incidents: --at EARLY+5m evaluates at
+    # EARLY+5m plus a day, where incident 1 is the window's only one, with its bounds and bad events.
+    pm = make(definitions, at=EARLY + 5 * MINUTE, latest=AT + timedelta(days=40)).postmortem
+    assert pm.evaluated_at == EARLY + timedelta(days=1, minutes=5)
+    assert (pm.number, pm.count) == (1, 1)
+    assert (pm.incident.start, pm.incident.end) == (EARLY, EARLY + 10 * MINUTE)
+    assert pm.incident.bad_events == pytest.approx(80)
+
+
+def test_a_snapshot_cannot_draft_an_incident_older_than_its_window(definitions: Definitions) -> None:
+    with pytest.raises(UsageError) as raised:
+        make(definitions, at=EARLY, latest=AT + timedelta(days=40), snapshot="snap.json.gz")
+    assert str(raised.value) == (
+        "--at 2026-11-10T06:00:00Z is before shop/api's window in snap.json.gz (2026-11-30 00:00 to "
+        "2026-12-30 00:00 UTC): a snapshot holds the window up to its own time only"
+    )
+
+
+def test_evaluation_time_stays_in_the_calendar_period_of_at_and_within_a_short_window() -> None:
+    now = datetime(2026, 12, 1, 6, 47, tzinfo=UTC)
+    month = engine.CalendarWindow("month")
+    # Within the window now: now, pinned to the 5-minute step.
+    assert evaluation_time(month, now, datetime(2026, 12, 1, 1, tzinfo=UTC), "s/o") == datetime(
+        2026, 12, 1, 6, 45, tzinfo=UTC
+    )
+    # October 31 12:00 plus a day is in November: the last step of October instead.
+    assert evaluation_time(month, now, datetime(2026, 10, 31, 12, tzinfo=UTC), "s/o") == datetime(
+        2026, 10, 31, 23, 55, tzinfo=UTC
+    )
+    assert evaluation_time(month, now, datetime(2026, 10, 3, tzinfo=UTC), "s/o") == datetime(
+        2026, 10, 4, tzinfo=UTC
+    )
+    # A 6-hour window: half of it after TIME, so TIME lies in the window.
+    assert evaluation_time(timedelta(hours=6), now, datetime(2026, 11, 30, tzinfo=UTC), "s/o") == datetime(
+        2026, 11, 30, 3, tzinfo=UTC
+    )
