@@ -1,17 +1,20 @@
 """``slokit postmortem`` against the session's real Prometheus: the checkout outage's draft (issue 14).
 
-The generator injected a 5xx burst into checkout (``promdata.OUTAGE``, 2026-10-26 09:40 to 10:25). Evaluated
-at 2026-10-27 00:00 the outage lies inside the last 3 days, read at 5-minute steps: the draft's start and
-end are the generator's burning 5-minute steps (merged across gaps under 15 minutes), and each alert tier of
+The generator injected a 5xx burst into checkout (``promdata.OUTAGE``, 2026-10-26 09:40 to 10:25). The report
+names each incident it requires a postmortem for by ``--at`` its start; run as printed, the postmortem selects
+the incident in progress then and reads the service at full resolution (5-minute steps however old), so the
+draft's start and end are the generator's burning 5-minute steps (merged across gaps under 15 minutes) whether
+it is evaluated a day after the outage (this machine's clock is past the window: TIME + 1 day) or at END, 5.5
+days on, where the report itself reads hours and prints the start of the outage's hour. Each alert tier of
 checkout (the workbook's table, written out) fires and clears where the generator's events say it would: at
 every 5-minute step end t, the burn over (t - long, t] and over (t - short, t] both at or above the tier's
-factor. Evaluated at END the outage is 5.5 days back, in the hourly region: the draft is located to the hour.
-Expected figures come from ``Dataset.step_events``, never from slokit.
+factor. Expected figures come from ``Dataset.step_events``, never from slokit.
 """
 
 from __future__ import annotations
 
-import json
+import re
+import shlex
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -64,20 +67,25 @@ def draft(prometheus_url: str, capsys: pytest.CaptureFixture[str], *extra: str) 
     return out
 
 
-def report_number(prometheus_url: str, capsys: pytest.CaptureFixture[str], at: str) -> tuple[int, int]:
-    """The outage's number among the report's incidents of the objective (1-based, oldest first)."""
+def report_command(prometheus_url: str, capsys: pytest.CaptureFixture[str], at: str) -> tuple[str, str]:
+    """The outage's span and the command the report at ``at`` prints to draft its postmortem."""
     capsys.readouterr()
     argv = ["report", str(SLO_DIR), "--prometheus-url", prometheus_url, "--at", at, "--objective", OBJECTIVE]
-    assert run([*argv, "--format", "json"]) == 0
-    (objective,) = json.loads(capsys.readouterr().out)["objectives"]
-    incidents = objective["incidents"]  # engine order: oldest first
-    around = [
-        n
-        for n, i in enumerate(incidents, 1)
-        if i["start"] < iso(pd.OUTAGE[1]) and i["end"] > iso(pd.OUTAGE[0])
-    ]
-    assert len(around) == 1, incidents
-    return around[0], len(incidents)
+    assert run([*argv, "--format", "markdown"]) == 0
+    lines = re.findall(
+        r"^- \*\*.*?\*\* \(.*?\): incident (.*?) consumed .*? Draft it: `([^`]+)`$",
+        capsys.readouterr().out,
+        re.M,
+    )
+    around = [(span, command) for span, command in lines if hhmm(pd.OUTAGE[0])[:10] in span]
+    assert len(around) == 1, lines
+    return around[0]
+
+
+def run_printed(prometheus_url: str, capsys: pytest.CaptureFixture[str], command: str) -> str:
+    words = shlex.split(command)
+    assert words[:5] == ["slokit", "postmortem", str(SLO_DIR), "--objective", OBJECTIVE]
+    return draft(prometheus_url, capsys, *words[5:])
 
 
 def truth_alert_rows(promdata: Dataset, start: int, end: int) -> list[str]:
@@ -128,13 +136,9 @@ def truth_alert_rows(promdata: Dataset, start: int, end: int) -> list[str]:
     return rows
 
 
-def test_outage_draft_has_the_generators_bounds_to_the_step_and_its_alerts(
-    promdata: Dataset, prometheus_url: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def assert_exact_outage(promdata: Dataset, text: str) -> None:
+    """The draft's bounds, alert times and bad events are the generator's, to the 5-minute step."""
     start, end = truth_incident(promdata, STEP)
-    number, count = report_number(prometheus_url, capsys, AT)
-    text = draft(prometheus_url, capsys, "--at", AT, "--incident", str(number))
-    assert text.startswith(f"# Postmortem draft: {OBJECTIVE}, incident {number} of {count}\n")
     assert f"- **When**: {hhmm(start)} to {hhmm(end)[11:]} UTC\n" in text
     assert f"| {hhmm(start)} | Start: the error budget starts burning faster than 1x |" in text
     assert f"| {hhmm(end)} | End: burning at 1x or less again |" in text
@@ -151,29 +155,66 @@ def test_outage_draft_has_the_generators_bounds_to_the_step_and_its_alerts(
     assert f"| Bad events | {_count(float(bad.sum()))} of " in text
 
 
-def _count(value: float) -> str:
-    return f"{round(value):,}" if value < 1e4 else f"{float(f'{value / 1e3:.3g}'):g}k"
-
-
-def test_outage_draft_at_the_end_is_located_to_the_hour(
+def test_the_reports_command_drafts_the_outage_a_day_after_it_with_the_generators_bounds_and_alerts(
     promdata: Dataset, prometheus_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    start, end = truth_incident(promdata, HOUR)
-    number, _ = report_number(prometheus_url, capsys, "2026-11-01T00:00:00Z")
-    text = draft(prometheus_url, capsys, "--at", "2026-11-01T00:00:00Z", "--incident", str(number))
-    assert f"- **When**: {hhmm(start)} to {hhmm(end)[11:]} UTC (located to the hour)\n" in text
-    assert (
-        f"| {hhmm(start)} (located to the hour) | Start: the error budget starts burning faster than 1x |"
-        in text
-    )
-    # The peak is a whole hour there: the hour of the generator's events that burned fastest.
+    start, _ = truth_incident(promdata, STEP)
+    span, command = report_command(prometheus_url, capsys, AT)
+    assert command.endswith(f" --objective {OBJECTIVE} --at {iso(start)}")  # exact: the report read 5m steps
+    text = run_printed(prometheus_url, capsys, command)
+    # Now is past the window: evaluated a day after --at, the outage the window's latest incident.
+    evaluated = datetime.fromtimestamp(start + 86400, UTC)
+    assert f"_Drafted by slokit from the SLO data at {evaluated:%Y-%m-%d %H:%M} UTC." in text
+    assert re.match(rf"# Postmortem draft: {OBJECTIVE}, incident (\d+) of \1\n", text), text[:80]
+    assert f"- **When**: {span}\n" in text
+    assert_exact_outage(promdata, text)
+
+
+def test_evaluated_at_end_the_draft_has_the_exact_bounds_where_the_report_located_them_to_the_hour(
+    promdata: Dataset,
+    prometheus_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hour_start, hour_end = truth_incident(promdata, HOUR)
+    span, command = report_command(prometheus_url, capsys, "2026-11-01T00:00:00Z")
+    assert span == f"{hhmm(hour_start)} to {hhmm(hour_end)[11:]} UTC (located to the hour)"
+    assert command.endswith(f" --at {iso(hour_start)}")  # the start of the outage's hour, before its own
+    monkeypatch.setattr("slokit.timeparse.utcnow", lambda: pd.END)
+    text = run_printed(prometheus_url, capsys, command)
+    assert "_Drafted by slokit from the SLO data at 2026-11-01 00:00 UTC." in text
+    assert_exact_outage(promdata, text)
+    # The peak is the generator's fastest-burning 5-minute step (the hour's average at the report's step).
+    start, end = truth_incident(promdata, STEP)
     ends, bad = promdata.step_events(
-        "http_requests_total", {"job": "checkout", "code": Matcher("=~", "5..")}, start, end, HOUR
+        "http_requests_total", {"job": "checkout", "code": Matcher("=~", "5..")}, start, end, STEP
     )
-    _, total = promdata.step_events("http_requests_total", {"job": "checkout"}, start, end, HOUR)
+    _, total = promdata.step_events("http_requests_total", {"job": "checkout"}, start, end, STEP)
     burn = bad / total / (1 - TARGET)
     peak = int(np.argmax(burn))
     rate = f"{burn[peak]:,.0f}x" if burn[peak] >= 100 else f"{burn[peak]:.1f}x"
-    when = f"{hhmm(int(ends[peak]))} (located to the hour)"
-    row = f"| {when} | Peak burn rate {rate} over the 1h ending at this time |"
-    assert row in text
+    assert f"| {hhmm(int(ends[peak]))} | Peak burn rate {rate} over the 5m ending at this time |" in text
+
+
+def test_at_in_no_incident_is_exit_2_listing_the_windows_incidents(
+    promdata: Dataset,
+    prometheus_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # At END, checkout's window holds the outage only; 08:00 is in no incident and none starts within the
+    # hour after it.
+    start, end = truth_incident(promdata, STEP)
+    monkeypatch.setattr("slokit.timeparse.utcnow", lambda: pd.END)
+    capsys.readouterr()
+    argv = ["postmortem", str(SLO_DIR), "--prometheus-url", prometheus_url, "--objective", OBJECTIVE]
+    assert run([*argv, "--at", "2026-10-26T08:00:00Z"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"error: --at 2026-10-26T08:00:00Z: {OBJECTIVE} had no incident in progress then (1 incident in its "
+        f"window at 2026-11-01 00:00 UTC: {hhmm(start)} to {hhmm(end)[11:]} UTC)\n",
+    )
+
+
+def _count(value: float) -> str:
+    return f"{round(value):,}" if value < 1e4 else f"{float(f'{value / 1e3:.3g}'):g}k"
