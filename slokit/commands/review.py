@@ -12,14 +12,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from slokit.commands.common import Connection, echo_server_warnings, progress, prometheus_source, selection
+from slokit.commands.common import Connection, open_source, progress, selection
 from slokit.errors import UsageError
 
 if TYPE_CHECKING:
     from slokit.engine.periods import PeriodKind
     from slokit.review.model import Review
-    from slokit.sources.base import Source
-    from slokit.sources.prometheus import PrometheusSource
 
 # The records of `slokit rules` hold the evaluation step (5 minutes); the review reads hours over months.
 RECORDED = (
@@ -107,56 +105,31 @@ def review_from_paths(
 
     Raises :class:`~slokit.errors.UsageError` (and :class:`~slokit.errors.DefinitionError`) as the command
     does; a data source failing for an objective is that objective's ``error``."""
-    from slokit import pipeline
     from slokit.review.build import build_review, selected
+    from slokit.review.snapshot import SnapshotHistory
     from slokit.spec import load
-    from slokit.timeparse import parse_at, refuse_after_snapshot, refuse_future, utcnow
 
     if periods < 1:
         raise UsageError(f"--periods must be at least 1, got {periods}")
-    now = utcnow()
-    moment = parse_at(at) if isinstance(at, str) else at
-    if moment is not None:
-        refuse_future(moment, now)
     definitions = load(list(paths))
     kept = selection(team, services, objectives)
     kept.check(definitions)
     count = len(selected(definitions, kept))
     if count == 0:
         raise UsageError(NOTHING_SELECTED)
-    source: Source
-    server: PrometheusSource | None = None
-    if snapshot is not None:
-        from slokit.review.snapshot import SnapshotHistory
-
-        history = SnapshotHistory(snapshot)
-        source = history
-        if moment is None:
-            moment = history.evaluated_at
-        else:
-            refuse_after_snapshot(moment, history.evaluated_at, str(snapshot))
-    else:
-        source = server = prometheus_source(connection or Connection())
-        if server.settings.source == "recorded":
-            server.close()
+    with open_source(snapshot, connection or Connection(), at, snapshot_type=SnapshotHistory) as opened:
+        if opened.server is not None and opened.server.settings.source == "recorded":
             raise UsageError(RECORDED)
-    pinned = pipeline.pin(moment or now)
-    try:
         with progress(count if show_progress else 0) as advance:
-            result = build_review(
+            return build_review(
                 definitions,
-                source,
-                pinned,
+                opened.source,
+                opened.pinned,
                 periods=periods,
                 period_kind=period_kind,
                 selection=kept,
                 on_done=advance,
             )
-    finally:
-        source.close()
-    if server is not None:
-        echo_server_warnings(server.warnings)
-    return result
 
 
 def echo_errors(result: Review) -> None:
