@@ -42,8 +42,6 @@ def review(
     out: Path | None,
     templates: Path | None,
 ) -> int:
-    if periods < 1:
-        raise UsageError(f"--periods must be at least 1, got {periods}")
     if out is not None:
         from slokit.fsutil import check_writable
 
@@ -105,12 +103,13 @@ def review_from_paths(
 
     Raises :class:`~slokit.errors.UsageError` (and :class:`~slokit.errors.DefinitionError`) as the command
     does; a data source failing for an objective is that objective's ``error``."""
-    from slokit.review.build import build_review, selected
+    from slokit.review.build import build_review, check_periods, selected
     from slokit.review.snapshot import SnapshotHistory
     from slokit.spec import load
 
-    if periods < 1:
-        raise UsageError(f"--periods must be at least 1, got {periods}")
+    check_periods(periods, period_kind)  # before the definitions are read: a typo fails fast
+    if connection is not None and connection.source == "recorded":
+        raise UsageError(RECORDED)  # a snapshot holds the selectors' steps, but the option says otherwise
     definitions = load(list(paths))
     kept = selection(team, services, objectives)
     kept.check(definitions)

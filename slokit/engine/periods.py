@@ -45,7 +45,15 @@ def review_periods(
     windows of that length ending at ``at``)."""
     if count < 1:
         raise ValueError(f"the number of periods must be at least 1, got {count}")
-    at = require_aware(at)
+    try:
+        return _periods(kind, count, require_aware(at), timezone, window)
+    except OverflowError:  # datetime's range (years 1 to 9999): a caller's count or window is out of bounds
+        raise ValueError(f"{count} periods before {at.isoformat()} reach outside the calendar") from None
+
+
+def _periods(
+    kind: PeriodKind, count: int, at: datetime, timezone: str, window: timedelta | None
+) -> tuple[Period, ...]:
     tz = ZoneInfo(timezone)
     if kind == "window":
         if window is None or window <= timedelta(0):

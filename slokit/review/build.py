@@ -24,13 +24,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import get_args
 
 import numpy as np
 
 from slokit import engine, pipeline
+from slokit.durations import format_duration
 from slokit.engine import history as engine_history
 from slokit.engine import replay as engine_replay
-from slokit.engine.history import Advice, HistoryInput
+from slokit.engine.history import Advice, HistoryInput, PeriodFigures
 from slokit.engine.periods import Period, PeriodKind, review_periods
 from slokit.engine.replay import TierQuality, TierReplay
 from slokit.errors import ObjectiveErrorKind, UsageError
@@ -48,6 +50,13 @@ HOUR = timedelta(hours=1)
 # The history's step: the first of these that every period bound falls on.
 STEPS: tuple[timedelta, ...] = (HOUR, timedelta(minutes=15), timedelta(minutes=5), timedelta(minutes=1))
 DEFAULT_PERIODS = 6
+# A review spans at most 10 years (and 120 periods): the history is held in memory step by step, hourly for
+# events (a review of 2,000 weeks took 3.5 GB; 20,000 windows ran the machine out of memory), and a span
+# longer than that asks a server for decades of range queries.
+MAX_PERIODS = 120
+MAX_SPAN = timedelta(days=3653)
+_CALENDAR_LIMITS: dict[str, int] = {"month": 120, "week": MAX_PERIODS, "quarter": 40}
+_KINDS: tuple[str, ...] = get_args(PeriodKind)
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,30 @@ def selected(
     return kept
 
 
+def check_periods(periods: object, period_kind: object = None) -> None:
+    """Refuse a period count or kind that no review can have, in the command line's words."""
+    if isinstance(periods, bool) or not isinstance(periods, int):
+        raise UsageError(f"--periods must be a whole number, got {periods!r}")
+    if periods < 1:
+        raise UsageError(f"--periods must be at least 1, got {periods}")
+    if periods > MAX_PERIODS:
+        raise UsageError(f"--periods must be at most {MAX_PERIODS} (10 years of months), got {periods}")
+    if period_kind is not None and period_kind not in _KINDS:
+        raise UsageError(f"--period must be one of {', '.join(_KINDS)}, got {period_kind!r}")
+
+
+def _check_span(key: str, kind: PeriodKind, periods: Sequence[Period]) -> None:
+    """At most 10 years: 40 quarters, or as many windows of the objective's length as fit."""
+    length = periods[0].length
+    limit = _CALENDAR_LIMITS.get(kind) or max(1, MAX_SPAN // length)
+    if len(periods) > limit:
+        what = f"{kind}s" if kind != "window" else f"windows of {format_duration(length)}"
+        raise UsageError(
+            f"--periods must be at most {limit} for {key}'s {what} (a review spans at most 10 years), "
+            f"got {len(periods)}"
+        )
+
+
 def plan(
     definitions: Definitions,
     at: datetime,
@@ -135,15 +168,21 @@ def plan(
     period_kind: PeriodKind | None = None,
     selection: Selection | None = None,
 ) -> list[Planned]:
-    """The objectives ``selection`` keeps, each with its periods and the query of its history."""
-    if periods < 1:
-        raise UsageError(f"--periods must be at least 1, got {periods}")
+    """The objectives ``selection`` keeps, each with its periods and the query of its history.
+
+    Raises :class:`~slokit.errors.UsageError` for a period count or kind out of bounds (see
+    :func:`check_periods`) and for periods spanning more than 10 years."""
+    check_periods(periods, period_kind)
     planned = []
     for service, objective, team in selected(definitions, selection):
         spec = service.spec
         policy = engine.Policy(spec.policy.warn_below, spec.policy.freeze_on, spec.policy.postmortem_over)
         window = pipeline.engine_window(spec.window_for(objective))
-        kind, timezone, chosen = objective_periods(window, period_kind, periods, at)
+        try:
+            kind, timezone, chosen = objective_periods(window, period_kind, periods, at)
+        except ValueError as exc:  # before year 1: only a window of centuries gets there
+            raise UsageError(f"--periods {periods}: {exc}") from None
+        _check_span(f"{spec.service}/{objective.name}", kind, chosen)
         # The tiers as they run in production, at the objective's evaluation step; the replay then
         # evaluates a window shorter than the history's step as one step.
         evaluation = pipeline.step_for(objective, window, at)
@@ -239,7 +278,27 @@ def _service_releases(plans: Sequence[Planned], source: Source) -> dict[str, _Re
 
 
 def _failed(p: Planned, message: str, kind: ObjectiveErrorKind = "source") -> ObjectiveReview:
-    return replace(_empty(p), error=message, error_kind=kind)
+    """The objective's planned periods, every figure unknown: a reader sees which periods failed."""
+    unknown = tuple(_unknown(period) for period in p.periods)
+    return replace(_empty(p), periods=unknown, error=message, error_kind=kind)
+
+
+def _unknown(period: Period) -> PeriodFigures:
+    return PeriodFigures(
+        period=period,
+        sli=None,
+        good_events=None,
+        total_events=None,
+        bad_events=None,
+        budget_consumed=None,
+        met=None,
+        incidents=0,  # not Optional: a period without data is known by total_events None (as period_figures)
+        largest_incident_share=None,
+        postmortems_required=0,
+        freeze_seconds=0.0,
+        alerts=dict.fromkeys(engine_history.SEVERITIES, 0),
+        coverage=0.0,
+    )
 
 
 def _empty(p: Planned) -> ObjectiveReview:

@@ -154,7 +154,6 @@ def review_dict(review: Review) -> dict[str, Any]:
     return {
         "evaluated_at": rfc3339(review.evaluated_at),
         "period_kind": review.period_kind,
-        "step_seconds": review.step.total_seconds(),
         "objectives": [objective_dict(o) for o in review.objectives],
         "priorities": [priorities_dict(p) for p in review.priorities],
     }

@@ -116,8 +116,8 @@ def objective_block(item: ObjectiveReview, review: Review, keep: tuple[int, ...]
     )
     parts: list[RenderableType] = [head]
     if item.error is not None:
-        # whole, on one line: a log is grepped for what the message names (as the report prints them)
-        error = Text(f"error: {item.error}", style="magenta", no_wrap=True, overflow="ignore")
+        # whole, wrapped (a long word folded) at the width: cut, a saved review would never say why
+        error = Text(f"error: {item.error}", style="magenta", overflow="fold")
         parts += [_indent(error), Text("")]
         return Group(*parts)
     rows = [_row(words.period_cells(p)) for p in item.periods]

@@ -173,7 +173,12 @@ def test_review_against_a_prometheus_that_is_down_exits_3_and_says_so_once(
     assert err == f"error: 8 objectives: {refused}\n"
     document = json.loads(out)
     assert document["objectives"][0]["error"] == f"checkout/availability: {refused}"
-    assert all(o["error_kind"] == "source" and o["periods"] == [] for o in document["objectives"])
+    assert all(o["error_kind"] == "source" for o in document["objectives"])
+    # The planned periods are kept, every figure unknown: a reader sees which months failed.
+    months = ["2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
+    for item in document["objectives"]:
+        assert [p["label"] for p in item["periods"]] == months
+        assert all(p["sli"] is None and p["bad_events"] is None for p in item["periods"])
 
 
 def test_review_out_writes_the_file_and_prints_nothing(

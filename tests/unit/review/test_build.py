@@ -215,7 +215,9 @@ def test_a_source_error_fails_that_objective_and_the_rest_goes_on(shop: Path) ->
     review = build_review(load([shop]), FakeSource(failing={"shop/checkout"}), AT, periods=3)
     by_name = {o.objective: o for o in review.objectives}
     assert by_name["checkout"].error == "shop/checkout: connection refused"
-    assert by_name["checkout"].periods == ()
+    failed = by_name["checkout"].periods  # the planned months, every figure unknown
+    assert [f.period.label for f in failed] == ["2026-08", "2026-09", "2026-10"]
+    assert all(f.sli is None and f.total_events is None and f.coverage == 0.0 for f in failed)
     assert by_name["availability"].error is None
     assert len(by_name["availability"].periods) == 3
     assert int(review.exit_code) == 3

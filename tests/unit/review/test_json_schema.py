@@ -125,7 +125,12 @@ def test_a_failed_objective_validates_with_its_error_and_nothing_else(
     failed = _document(reviewed)["objectives"][1]
     assert failed["error"] == "shop/checkout: connection refused"
     assert failed["error_kind"] == "source"
-    assert failed["periods"] == [] and failed["alert_quality"] == [] and failed["incidents"] == []
+    assert failed["alert_quality"] == [] and failed["incidents"] == []
+    # Its planned periods stay, every figure null: a reader sees which months failed.
+    assert [p["label"] for p in failed["periods"]] == ["2026-08", "2026-09", "2026-10"]
+    assert {(p["sli"], p["bad_events"], p["budget_consumed"], p["incidents"]) for p in failed["periods"]} == {
+        (None, None, None, None)
+    }
     assert failed["advice"] == {
         "achievable_target": None,
         "flags": [],
