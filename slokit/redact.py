@@ -39,11 +39,44 @@ _REQUESTS_SAFE = "!#$%&'()*+,/:;=?@[]~"
 # position (without it, 100,000 letters took 20 s).
 _USERINFO = re.compile(r"(?<![A-Za-z0-9+.-])(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]*@")
 _PERCENT = re.compile(r"%[0-9A-F]{2}")
+# A run of text a URL may be part of; within one, the query string is what follows the first ``?`` after a
+# ``scheme://`` up to a ``#``. Runs, not one pattern from the scheme on: that rescanned the rest of the text
+# from every ``http://`` of a text holding many (quadratic).
+_RUN = re.compile(r"[^\s'\"<>]+")
+_SCHEME = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://")
+_QUERY_VALUE = re.compile(r"=[^&;#]*")
+# What ends a sentence around a URL rather than a value: "at http://host/?token=abc: connection refused".
+_TRAILING = ":,.;)]}"
 
 
 def redact_url(text: str) -> str:
-    """``https://user:pw@host/`` -> ``https://***@host/`` wherever a URL with credentials appears."""
-    return _USERINFO.sub(rf"\g<scheme>{MASK}@", text)
+    """``https://user:pw@host/?token=abc`` -> ``https://***@host/?token=***`` wherever a URL appears: the
+    credentials and every value of the query string (a token is often passed so)."""
+    return _RUN.sub(_mask_query, _USERINFO.sub(rf"\g<scheme>{MASK}@", text))
+
+
+def _mask_query(match: re.Match[str]) -> str:
+    run = match.group()
+    if "?" not in run or "://" not in run:
+        return run
+    scheme = _SCHEME.search(run)
+    start = -1 if scheme is None else run.find("?", scheme.end())
+    if start < 0:
+        return run
+    end = run.find("#", start)
+    end = len(run) if end < 0 else end
+    query = run[start + 1 : end]
+    kept = query.rstrip(_TRAILING) if end == len(run) else query
+    masked = _QUERY_VALUE.sub(f"={MASK}", kept) + query[len(kept) :]
+    return run[: start + 1] + masked + run[end:]
+
+
+def query_values(url: str) -> list[str]:
+    """The values of ``url``'s query string, as written and decoded, to register as secrets (a server
+    may echo them elsewhere than in the URL)."""
+    query = urlsplit(url).query
+    raw = [part.partition("=")[2] for part in query.split("&") if "=" in part]
+    return [*raw, *(v for _, v in parse_qsl(query, keep_blank_values=True))]
 
 
 def _b64(data: bytes) -> set[str]:

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from slokit.errors import UsageError
-from slokit.redact import MASK, Redactor, excerpt, redact_url
+from slokit.redact import MASK, Redactor, excerpt, query_values, redact_url
 
 __all__ = ["REDACT", "Redactor", "excerpt", "redact_url"]
 
@@ -233,11 +233,13 @@ def _userinfo(url: str) -> tuple[int, int] | None:
 
 def _mask_userinfo(url: str) -> str:
     found = _userinfo(url)
-    return url if found is None else url[: found[0]] + MASK + url[found[1] :]
+    return redact_url(url if found is None else url[: found[0]] + MASK + url[found[1] :])
 
 
 def _register_url_credentials(url: str) -> None:
-    """The credentials in the URL, as written and as requests sends them (decoded, in Basic auth)."""
+    """The credentials in the URL, as written and as requests sends them (decoded, in Basic auth), and the
+    values of its query string (``?token=...``)."""
+    REDACT.add(*query_values(url))
     found = _userinfo(url)
     if found is None:
         return

@@ -294,3 +294,11 @@ def test_a_malformed_header_shows_only_its_first_word() -> None:
             url="http://prom:9090", headers=["Authorization Bearer s3cret-t0ken-x"], env={}
         )
     assert str(caught.value) == "--header must look like 'Name: value' (got 'Authorization ...')"
+
+
+def test_redact_url_masks_every_query_value_and_keeps_the_sentence_around_it() -> None:
+    assert redact_url("at http://u:pw@h:1/?token=abc&x=s3%2Fc: connection refused") == (
+        "at http://***@h:1/?token=***&x=***: connection refused"
+    )
+    assert redact_url("'https://h/api?key=abc#top'.") == "'https://h/api?key=***#top'."
+    assert redact_url("no URL? token=abc") == "no URL? token=abc"  # only a URL's query
