@@ -9,9 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from slokit.spec.models import SLI, Releases
+
+# One wording per fact, in the report, the review and the postmortem (after "attribution: ", "Releases: ").
+FROM_SNAPSHOT = "unknown from a snapshot (it holds the SLIs' events only)"
+CANNOT_TELL = "unknown: the data source cannot tell"
 
 
 class InsightFailed(Exception):
@@ -41,7 +45,11 @@ class Release:
     located_to: timedelta
 
 
+@runtime_checkable
 class InsightSource(Protocol):
+    """A source that can be asked who ate the budget and when releases were; ``isinstance`` checks that it
+    has both methods (a source without them cannot tell: :data:`CANNOT_TELL`)."""
+
     def attribution(
         self, sli: SLI, labels: Sequence[str], start: datetime, end: datetime
     ) -> list[LabelShare]:
