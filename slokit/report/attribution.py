@@ -19,10 +19,10 @@ from slokit import engine, pipeline
 from slokit.redact import MESSAGE_LIMIT, excerpt
 from slokit.report.model import Attribution, ObjectiveReport, Report
 from slokit.settings import REDACT
-from slokit.sources.insight import InsightFailed, InsightSource, Unavailable
+from slokit.sources.insight import CANNOT_TELL, FROM_SNAPSHOT, InsightFailed, InsightSource, Unavailable
 from slokit.spec.loader import Definitions
 
-UNAVAILABLE = "attribution needs a Prometheus source (a snapshot holds no labels)"
+UNAVAILABLE = FROM_SNAPSHOT
 FORMATS = ("markdown", "html")
 
 
@@ -41,7 +41,7 @@ def attribute(
             objectives.append(item)
             continue
         found = _ask(source, planned)
-        if found.note is not None and found.note != UNAVAILABLE and warn is not None:
+        if found.note is not None and found.note not in (UNAVAILABLE, CANNOT_TELL) and warn is not None:
             warn(f"{_key(item)}: {found.note}")
         objectives.append(replace(item, attribution=found))
     return replace(report, objectives=tuple(objectives))
@@ -49,9 +49,8 @@ def attribute(
 
 def _ask(source: Any, planned: pipeline.Planned) -> Attribution:
     labels = planned.objective.attribute_by
-    ask = getattr(source, "attribution", None)
-    if not callable(ask):
-        return Attribution(labels, note=UNAVAILABLE)
+    if not isinstance(source, InsightSource):
+        return Attribution(labels, note=CANNOT_TELL)
     insight: InsightSource = source
     start, end = engine.window_bounds(planned.window, planned.query.end)
     try:

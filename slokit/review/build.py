@@ -41,7 +41,15 @@ from slokit.review.impact import attribute_incidents, releases_per_period
 from slokit.review.model import ObjectiveReview, Review, ReviewIncident
 from slokit.review.priorities import team_priorities
 from slokit.sources.base import FetchedSeries, SeriesQuery, Source
-from slokit.sources.insight import InsightFailed, InsightSource, LabelShare, Release
+from slokit.sources.insight import (
+    CANNOT_TELL,
+    FROM_SNAPSHOT,
+    InsightFailed,
+    InsightSource,
+    LabelShare,
+    Release,
+    Unavailable,
+)
 from slokit.spec.loader import Definitions, LoadedService
 from slokit.spec.models import Objective, Releases
 from slokit.timeparse import rfc3339
@@ -244,9 +252,7 @@ class _Releases:
 
 
 def _insight(source: Source) -> InsightSource | None:
-    if callable(getattr(source, "attribution", None)) and callable(getattr(source, "releases", None)):
-        return source  # type: ignore[return-value]  # it has the protocol's methods
-    return None
+    return source if isinstance(source, InsightSource) else None
 
 
 def _service_releases(plans: Sequence[Planned], source: Source) -> dict[str, _Releases]:
@@ -263,7 +269,7 @@ def _service_releases(plans: Sequence[Planned], source: Source) -> dict[str, _Re
         start = min(p.span[0] for p in items) - spec.within
         end = max(p.span[1] for p in items)
         if insight is None:
-            out[service] = _Releases(spec, None, "releases: not known to this data source")
+            out[service] = _Releases(spec, None, f"releases: {CANNOT_TELL}")
             continue
         # At the history's step (15 minutes where a period starts off the hour): a release is then
         # located as precisely as the incidents it is set against. Time slices' steps are not events'.
@@ -401,7 +407,7 @@ def _attribution(
         return ()
     insight = _insight(source)
     if insight is None:
-        notes.append("attribution: not known to this data source")
+        notes.append(f"attribution: {CANNOT_TELL}")
         return None
     try:
         return tuple(insight.attribution(p.objective.sli, labels, start, end))
@@ -427,7 +433,10 @@ def _coverage(history: HistoryInput, start: datetime) -> list[str]:
 
 
 def _said(topic: str, exc: InsightFailed) -> str:
-    """The source's message, naming what it is about (sources usually do already)."""
+    """The source's message, naming what it is about (sources usually do already); a source that cannot
+    answer at all (a snapshot) in the words the report and the postmortem use."""
+    if isinstance(exc, Unavailable):
+        return f"{topic}: {FROM_SNAPSHOT}"
     message = str(exc)
     return message if message.lower().startswith(topic) else f"{topic}: {message}"
 

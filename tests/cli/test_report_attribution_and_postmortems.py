@@ -74,9 +74,9 @@ def test_the_email_asks_and_shows_the_note(
     parts = {
         part.get_content_type(): part.get_content() for part in message.walk() if not part.is_multipart()
     }
-    note = "attribution needs a Prometheus source (a snapshot holds no labels)"
+    note = "unknown from a snapshot (it holds the SLIs' events only)"
     assert note in parts["text/plain"]
-    assert note[:1].upper() + note[1:] in parts["text/html"]
+    assert note[:1].upper() + note[1:].replace("'", "&#39;") in parts["text/html"]
     # The team's email lists its services' postmortems with their commands, in both parts.
     command = (
         "slokit postmortem slo_definitions --objective checkout/uptime --at 2026-11-11T09:00:00Z "

@@ -44,6 +44,9 @@ class FakeInsight:
             raise self.error
         return self.shares
 
+    def releases(self, releases: object, start: datetime, end: datetime, step: object) -> list[object]:
+        raise AssertionError("the report never asks for releases")
+
 
 def definitions() -> Definitions:
     return load([ROOT / "slo_definitions"])
@@ -142,11 +145,11 @@ def test_a_snapshot_cannot_attribute_a_note_says_so_without_a_warning() -> None:
     assert (found.shares, found.note) == ((), UNAVAILABLE)
     assert warnings == []
     assert (
-        "**checkout/order-completion** (over 30d, by instance): attribution needs a Prometheus source "
-        "(a snapshot holds no labels)."
+        "**checkout/order-completion** (over 30d, by instance): unknown from a snapshot (it holds the SLIs' "
+        "events only)."
     ) in render_markdown(report)
     page = render_html(report, images="none").html
-    assert "Attribution needs a Prometheus source (a snapshot holds no labels)." in page
+    assert "Unknown from a snapshot (it holds the SLIs&#39; events only)." in page
 
 
 def test_any_unavailable_source_gives_the_same_note() -> None:
@@ -188,8 +191,9 @@ def test_an_objective_whose_figures_failed_is_not_asked() -> None:
 
 
 def test_a_source_without_attribution_gives_the_note() -> None:
-    report, _ = attributed(object())
-    assert item(report).attribution.note == UNAVAILABLE  # type: ignore[attr-defined]
+    report, warnings = attributed(object())
+    assert item(report).attribution.note == "unknown: the data source cannot tell"  # type: ignore[attr-defined]
+    assert warnings == []
 
 
 @pytest.mark.parametrize("fmt", ["markdown", "html"])

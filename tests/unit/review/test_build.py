@@ -246,7 +246,11 @@ def test_attribution_unavailable_is_a_note_not_an_error(shop: Path) -> None:
     item = review.objectives[0]
     assert item.error is None
     assert item.attribution is None  # unknown, not "nothing to attribute"
-    assert item.notes == ("attribution: a snapshot holds no labels", "releases: a snapshot holds no labels")
+    # The snapshot's fact in the words the report and the postmortem use, whatever the source said.
+    assert item.notes == (
+        "attribution: unknown from a snapshot (it holds the SLIs' events only)",
+        "releases: unknown from a snapshot (it holds the SLIs' events only)",
+    )
     assert item.releases is None
     assert [f.releases for f in item.periods] == [None, None, None]
 
@@ -417,6 +421,6 @@ def test_attribution_unknown_is_none_and_empty_only_without_attribute_by(shop: P
 
     plain = build_review(load([shop]), Plain(), AT, periods=3)  # type: ignore[arg-type]
     assert plain.objectives[0].attribution is None
-    assert "attribution: not known to this data source" in plain.objectives[0].notes
+    assert "attribution: unknown: the data source cannot tell" in plain.objectives[0].notes
     # No attribute_by on checkout: nothing to attribute, an empty list, whatever the source.
     assert failed.objectives[1].attribution == () and plain.objectives[1].attribution == ()
