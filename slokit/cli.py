@@ -180,7 +180,9 @@ def review(
     periods: Annotated[
         int,
         typer.Option(
-            "--periods", metavar="N", help="How many periods: the N most recent complete ones before --at."
+            "--periods",
+            metavar="N",
+            help="How many periods: the N most recent complete ones before --at (at most 120, 10 years).",
         ),
     ] = 6,
     period: Annotated[
