@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Literal, cast
+from typing import Literal
 
 import numpy as np
 
@@ -32,13 +32,19 @@ from slokit.report import fmt
 from slokit.report.model import ObjectiveReport, Report, Selection
 from slokit.sources import resolution as resolutions
 from slokit.sources.base import FetchedSeries, Source
-from slokit.sources.insight import InsightFailed, InsightSource, LabelShare, Release, Unavailable
+from slokit.sources.insight import (
+    CANNOT_TELL,
+    FROM_SNAPSHOT,
+    InsightFailed,
+    InsightSource,
+    LabelShare,
+    Release,
+    Unavailable,
+)
 from slokit.spec.loader import Definitions, LoadedService
 from slokit.spec.models import KINDS, Kind
 from slokit.timeparse import rfc3339
 
-SNAPSHOT_UNKNOWN = "unknown from a snapshot"  # the one source that raises Unavailable
-CANNOT_TELL = "unknown: the data source cannot tell"
 BOTH = (
     "--incident and --at both choose the incident: give one (--incident N counts the incidents in the window "
     "now, --at TIME picks the one in progress at TIME)"
@@ -364,7 +370,7 @@ def ask(
     releases: tuple[Release, ...] | None = None
     releases_note: str | None = "the service defines no releases"
     spec = loaded.spec.releases
-    asked = _insight(source)
+    asked = source if isinstance(source, InsightSource) else None
     if spec is not None and asked is None:
         releases_note = CANNOT_TELL
     elif spec is not None and asked is not None:
@@ -372,7 +378,7 @@ def ask(
             found = asked.releases(spec, incident.start - spec.within, incident.end, step)
             releases, releases_note = tuple(found), None
         except Unavailable:
-            releases_note = SNAPSHOT_UNKNOWN
+            releases_note = FROM_SNAPSHOT
         except InsightFailed as exc:
             releases_note = f"unknown: {exc}"
             errors.append(f"{key}: releases: {exc}")
@@ -385,17 +391,11 @@ def ask(
             shares = asked.attribution(objective.sli, objective.attribute_by, incident.start, incident.end)
             attribution = tuple(shares)
         except Unavailable:
-            attribution_note = SNAPSHOT_UNKNOWN
+            attribution_note = FROM_SNAPSHOT
         except InsightFailed as exc:
             attribution_note = f"unknown: {exc}"
             errors.append(f"{key}: attribution: {exc}")
     return Insight(releases, releases_note, attribution, attribution_note)
-
-
-def _insight(source: object) -> InsightSource | None:
-    if not (hasattr(source, "attribution") and hasattr(source, "releases")):
-        return None
-    return cast(InsightSource, source)
 
 
 def build(

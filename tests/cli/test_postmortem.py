@@ -99,8 +99,9 @@ def test_releases_and_attribution_are_unknown_from_a_snapshot(capsys: pytest.Cap
     assert service.releases is not None
     code, out, err = postmortem(capsys, "--objective", f"{service.service}/{objective.name}")
     assert (code, err) == (0, "")
-    assert "Releases: unknown from a snapshot.\n" in out
-    assert f"Bad events by {', '.join(objective.attribute_by)}: unknown from a snapshot.\n" in out
+    assert "Releases: unknown from a snapshot (it holds the SLIs' events only).\n" in out
+    labels = ", ".join(objective.attribute_by)
+    assert f"Bad events by {labels}: unknown from a snapshot (it holds the SLIs' events only).\n" in out
 
 
 def test_unknown_objective_is_exit_2_naming_the_objectives(capsys: pytest.CaptureFixture[str]) -> None:

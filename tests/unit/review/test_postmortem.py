@@ -29,7 +29,7 @@ from slokit import engine
 from slokit.errors import SourceError, UsageError
 from slokit.review.postmortem import Draft, draft, evaluation_time
 from slokit.sources.base import BAD, GOOD, TOTAL, FetchedSeries, SeriesQuery
-from slokit.sources.insight import InsightFailed, LabelShare, Release, Unavailable
+from slokit.sources.insight import FROM_SNAPSHOT, InsightFailed, LabelShare, Release, Unavailable
 from slokit.spec import load
 from slokit.spec.loader import Definitions
 from slokit.spec.models import SLI, Releases
@@ -268,8 +268,8 @@ def test_attribution_is_asked_for_the_incident_span(definitions: Definitions) ->
 def test_a_source_that_cannot_tell_leaves_releases_and_attribution_unknown(definitions: Definitions) -> None:
     result = make(definitions, source=FakeSource(insight=Unavailable("a snapshot holds no labels")))
     pm = result.postmortem
-    assert (pm.releases, pm.releases_note) == (None, "unknown from a snapshot")
-    assert (pm.attribution, pm.attribution_note) == (None, "unknown from a snapshot")
+    assert (pm.releases, pm.releases_note) == (None, FROM_SNAPSHOT)
+    assert (pm.attribution, pm.attribution_note) == (None, FROM_SNAPSHOT)
     assert result.errors == ()
 
 
@@ -373,8 +373,8 @@ def test_bundled_template_renders_attribution_releases_and_unknowns(definitions:
 
 def test_bundled_template_says_what_a_snapshot_cannot_tell(definitions: Definitions) -> None:
     text = render(make(definitions, source=FakeSource(insight=Unavailable("no labels"))))
-    assert "Releases: unknown from a snapshot.\n" in text
-    assert "Bad events by handler: unknown from a snapshot.\n" in text
+    assert f"Releases: {FROM_SNAPSHOT}.\n" in text
+    assert f"Bad events by handler: {FROM_SNAPSHOT}.\n" in text
     quiet = render(make(definitions, "edge/api"))
     assert "Releases: the service defines no releases.\n" in quiet
     assert "The objective names no `attribute_by` labels" in quiet
