@@ -3,6 +3,7 @@ from, and a Prometheus URL copied from the browser or the API docs."""
 
 from __future__ import annotations
 
+import re
 from email.parser import BytesParser
 from email.policy import default
 from pathlib import Path
@@ -86,8 +87,9 @@ def test_a_url_that_is_not_the_base_gets_a_hint_to_give_the_base_url(
 ) -> None:
     server = httpserver.url_for("/").rstrip("/")
     assert run(report("--prometheus-url", server + path)) == 2
+    shown = re.sub(r"=[^&]*", "=***", path)  # query values are masked wherever a URL is printed
     assert capsys.readouterr().err == (
-        f"error: Prometheus URL '{server}{path}' ends in {suffix}: give the server's base URL, "
+        f"error: Prometheus URL '{server}{shown}' ends in {suffix}: give the server's base URL, "
         f"e.g. '{server}{base}' (slokit adds the /api/v1/... paths itself)\n"
     )
     assert httpserver.log == []  # refused before any query

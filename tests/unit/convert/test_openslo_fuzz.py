@@ -57,7 +57,8 @@ def test_mutated_documents_give_problems_never_a_crash(data: st.DataObject) -> N
         if isinstance(parent, dict) and data.draw(st.booleans()):
             del parent[path[-1]]
         else:
-            parent[path[-1]] = data.draw(VALUES)
+            # A copy: st.just hands out one object, which set inside itself would make a cycle.
+            parent[path[-1]] = copy.deepcopy(data.draw(VALUES))
     with tempfile.TemporaryDirectory() as folder:
         file = Path(folder) / "shop.yaml"
         file.write_text(yaml.safe_dump_all(documents))
