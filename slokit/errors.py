@@ -83,3 +83,20 @@ class OutputError(SlokitError):
 
     def __init__(self, path: object, reason: str, note: str = "") -> None:
         super().__init__(f"{path}: not written ({reason}){'; ' + note if note else ''}")
+
+
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps: causes, contexts, urllib3's ``reason`` and exceptions passed as args
+    (at most 20, each once): where a transport failure's own words are, for a one-line message."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo and len(seen) < 20:
+        current = todo.pop(0)
+        if any(current is s for s in seen):
+            continue
+        seen.append(current)
+        todo += [a for a in current.args if isinstance(a, BaseException)]
+        for linked in (getattr(current, "reason", None), current.__cause__, current.__context__):
+            if isinstance(linked, BaseException):
+                todo.append(linked)
+    return seen

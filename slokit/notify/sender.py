@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import requests
 
 from slokit import __version__
-from slokit.errors import DeliveryError, UsageError
+from slokit.errors import DeliveryError, UsageError, exception_chain
 from slokit.redact import excerpt, url_secrets
 
 MAX_ATTEMPTS = 3
@@ -163,7 +163,7 @@ def _transport(exc: requests.RequestException, where: str) -> tuple[str, bool]:
     """A sentence for a failure on the wire, and whether another try may do better."""
     from slokit.settings import REDACT
 
-    text = " ".join(str(e) for e in _chain(exc))
+    text = " ".join(str(e) for e in exception_chain(exc))
     if isinstance(exc, requests.exceptions.SSLError) or "CERTIFICATE_VERIFY_FAILED" in text:
         return (
             f"cannot connect to {where}: its TLS certificate is not trusted (REQUESTS_CA_BUNDLE names a CA)",
@@ -181,23 +181,8 @@ def _transport(exc: requests.RequestException, where: str) -> tuple[str, bool]:
         return f"cannot connect to {where}: temporary failure in name resolution", True
     if "reset" in text.lower() or "aborted" in text.lower() or "RemoteDisconnected" in text:
         return f"{where} closed the connection without answering", True
-    inner = _chain(exc)[-1]
+    inner = exception_chain(exc)[-1]
     return f"request to {where} failed: {excerpt(REDACT, str(inner) or type(inner).__name__)}", True
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    todo: list[BaseException] = [exc]
-    while todo and len(seen) < 20:
-        current = todo.pop(0)
-        if any(current is s for s in seen):
-            continue
-        seen.append(current)
-        todo += [a for a in current.args if isinstance(a, BaseException)]
-        for linked in (getattr(current, "reason", None), current.__cause__, current.__context__):
-            if isinstance(linked, BaseException):
-                todo.append(linked)
-    return seen
 
 
 def post(

@@ -40,6 +40,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from slokit.errors import exception_chain
 from slokit.redact import excerpt
 from slokit.settings import REDACT, PrometheusSettings, compress_responses
 from slokit.sources.prometheus_json import decode
@@ -372,7 +373,7 @@ class PrometheusApi:
 
     def _transport(self, exc: requests.exceptions.RequestException) -> CallFailed:
         """A plain sentence for what went wrong on the wire; TLS and URL problems are not worth a retry."""
-        chain = _chain(exc)
+        chain = exception_chain(exc)
         text = " ".join(str(e) for e in chain)
         if "CERTIFICATE_VERIFY_FAILED" in text:
             return CallFailed(
@@ -429,22 +430,6 @@ class PrometheusApi:
         with self._lock:
             for warning in warnings:
                 self._warnings.setdefault(excerpt(REDACT, str(warning)), None)
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    """``exc`` and what it wraps: causes, contexts, urllib3's ``reason`` and exceptions passed as args."""
-    seen: list[BaseException] = []
-    todo: list[BaseException] = [exc]
-    while todo and len(seen) < 20:
-        current = todo.pop(0)
-        if any(current is s for s in seen):
-            continue
-        seen.append(current)
-        todo += [a for a in current.args if isinstance(a, BaseException)]
-        for linked in (getattr(current, "reason", None), current.__cause__, current.__context__):
-            if isinstance(linked, BaseException):
-                todo.append(linked)
-    return seen
 
 
 def _last_words(chain: list[BaseException]) -> str:
