@@ -164,11 +164,16 @@ def _transport(exc: requests.RequestException, where: str) -> tuple[str, bool]:
     from slokit.settings import REDACT
 
     text = " ".join(str(e) for e in exception_chain(exc))
-    if isinstance(exc, requests.exceptions.SSLError) or "CERTIFICATE_VERIFY_FAILED" in text:
+    if "CERTIFICATE_VERIFY_FAILED" in text:
         return (
             f"cannot connect to {where}: its TLS certificate is not trusted (REQUESTS_CA_BUNDLE names a CA)",
             False,
         )
+    if isinstance(exc, requests.exceptions.SSLError):
+        # Not the certificate: a failed handshake (plain HTTP behind an https URL, no shared protocol).
+        inner = exception_chain(exc)[-1]
+        said = excerpt(REDACT, str(inner) or type(inner).__name__)
+        return f"cannot connect to {where}: the TLS handshake failed ({said})", False
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return f"{where} did not accept the connection within {CONNECT_TIMEOUT:g} s", True
     if isinstance(exc, requests.exceptions.Timeout):

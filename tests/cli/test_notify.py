@@ -281,3 +281,15 @@ def test_an_unknown_team_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
     code, _, err = notify(capsys, *DEMO, "--dry-run", "--team", "nobody")
     assert code == 2
     assert err.startswith("error: --team 'nobody' is neither a team nor a kind (teams: checkout-dev, ")
+
+
+def test_https_to_a_plain_http_server_is_a_failed_handshake_not_an_untrusted_certificate(
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = httpserver.port
+    code, out, err = notify(capsys, *DEMO, "--webhook", f"https://127.0.0.1:{port}{HOOK}")
+    assert (code, out) == (4, "")
+    where = f"the webhook at 127.0.0.1:{port}"
+    assert err.startswith(f"error: cannot connect to {where}: the TLS handshake failed")
+    assert "certificate" not in err and TOKEN not in err
+    assert httpserver.log == []
