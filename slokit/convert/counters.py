@@ -108,6 +108,11 @@ class _Parser:
         if token is None:
             return ValueError(f"the query ends too early: {_RULE}")
         shown = what or token.text
+        if token.text.lower() == "offset" or token.text == "@":
+            return ValueError(
+                f"{token.text} at character {token.start + 1}: a range shifted or pinned to a fixed instant "
+                "is not the window slokit evaluates, so its events would not be the window's"
+            )
         return ValueError(f"{shown!s} at character {token.start + 1}: {_RULE}")
 
     def expect(self, kind: str, text: str | None = None) -> _Token:
@@ -134,7 +139,7 @@ class _Parser:
             inner = self.expression()
             close = self.expect("punct", ")")
             return token.start, close.end, len(inner) == 1 and inner[0][2]
-        if token.kind == "ident" and token.text in _SUMS:
+        if token.kind == "ident" and token.text.lower() in _SUMS:
             return self.aggregation()
         if token.kind == "ident" and token.text == "increase":
             return self.increase()
@@ -170,13 +175,13 @@ class _Parser:
             parse_selector(text)
         except PromQLSyntaxError as exc:
             raise ValueError(f"{exc.message} (got {text!r})") from None
-        if (after := self.peek()) is not None and after.kind == "ident" and after.text == "offset":
+        if (after := self.peek()) is not None and after.kind == "ident" and after.text.lower() == "offset":
             raise self.refuse(after, "offset")
         return first.start, end
 
     def grouping(self) -> None:
         token = self.peek()
-        if token is not None and token.kind == "ident" and token.text in _GROUPING:
+        if token is not None and token.kind == "ident" and token.text.lower() in _GROUPING:
             self.pos += 1
             self.expect("punct", "(")
             while (item := self.peek()) is not None and not (item.kind == "punct" and item.text == ")"):

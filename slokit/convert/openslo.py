@@ -33,6 +33,7 @@ from slokit.convert.openslo_documents import (
 )
 from slokit.convert.openslo_sli import alpha_query, counts, indicator_sli, ratio_sli
 from slokit.convert.openslo_time import alert_tiers, time_window
+from slokit.convert.shown import shown
 from slokit.spec.files import discover
 from slokit.spec.models import KINDS, Kind, is_name
 
@@ -90,7 +91,7 @@ def _objectives(slo: OpenSLODoc, index: Index, options: ImportOptions) -> list[_
     if not isinstance(service, str) or not service:
         raise Refused(slo.line("spec"), "spec.service is required: the service this SLO belongs to")
     if not is_name(service):
-        raise Refused(slo.line("spec", "service"), f"service name {service!r} is not a slokit name")
+        raise Refused(slo.line("spec", "service"), f"service name {shown(service)} is not a slokit name")
     kind = _kind(slo, options)
     team = _team(slo, index.get("Service", service), options)
     emails = _emails(slo, options)
@@ -101,7 +102,7 @@ def _objectives(slo: OpenSLODoc, index: Index, options: ImportOptions) -> list[_
     # the objective's own name beside it.
     name = slo.annotation(PREFIX + "objective") or slo.name
     if not is_name(name):
-        raise Refused(slo.line("metadata", "name"), f"name {name!r} is not a slokit objective name")
+        raise Refused(slo.line("metadata", "name"), f"name {shown(name)} is not a slokit objective name")
     target = _one_target(slo)
     data: dict[str, Any] = {"name": name, "kind": kind}
     description = spec.get("description") or slo.section("metadata").get("displayName")
@@ -127,7 +128,7 @@ def _kind(slo: OpenSLODoc, options: ImportOptions) -> Kind:
         return options.kind
     kind = next((k for k in KINDS if k == value), None)
     if kind is None:
-        raise Refused(slo.line("metadata"), f"{KIND_KEY} {value!r} must be operational or application")
+        raise Refused(slo.line("metadata"), f"{KIND_KEY} {shown(value)} must be operational or application")
     return kind
 
 
@@ -195,10 +196,14 @@ def _alpha_objectives(
     objectives = spec.get("objectives")
     if not isinstance(objectives, list) or not objectives:
         raise Refused(slo.line("spec"), "spec.objectives is required: at least one target")
+    defaulted = method is None
+    if defaulted:
+        # v1alpha, as Sloth reads it, has no budgetingMethod of its own: Sloth counts events (Occurrences).
+        method = "Occurrences"
     if method not in ("Occurrences", "Timeslices"):
         raise Refused(
             slo.line("spec", "budgetingMethod"),
-            f"budgetingMethod must be Occurrences or Timeslices (got {method!r})",
+            f"budgetingMethod must be Occurrences or Timeslices (got {shown(method)})",
         )
     results: list[_Objective] = []
     for i, item in enumerate(objectives):
@@ -207,7 +212,7 @@ def _alpha_objectives(
         # Each v1alpha objective has its own metrics: one slokit objective each, named as Sloth names them.
         name = slo.name if len(objectives) == 1 else f"{slo.name}-{i}"
         if not is_name(name):
-            raise Refused(slo.line("metadata", "name"), f"name {name!r} is not a slokit objective name")
+            raise Refused(slo.line("metadata", "name"), f"name {shown(name)} is not a slokit objective name")
         target = _target(slo, i, item)
         metrics = item.get("ratioMetrics")
         comments: dict[FieldPath, tuple[str, ...]] = {}
@@ -230,6 +235,11 @@ def _alpha_objectives(
                 "converted)",
             )
         comments.update({("sli", *p): lines for p, lines in sli_comments.items()})
+        if defaulted:
+            comments[("sli",)] = (
+                *comments.get(("sli",), ()),
+                "no budgetingMethod: Occurrences (events counted), as Sloth reads an openslo/v1alpha SLO",
+            )
         data: dict[str, Any] = {"name": name, "kind": kind}
         description = spec.get("description") or item.get("displayName")
         if isinstance(description, str) and description:
@@ -250,7 +260,9 @@ def _objective_extras(slo: OpenSLODoc) -> dict[str, Any]:
     events = slo.annotation(PREFIX + "min-events")
     if events:
         if not events.isdigit():
-            raise Refused(slo.line("metadata"), f"{PREFIX}min-events must be a whole number (got {events!r})")
+            raise Refused(
+                slo.line("metadata"), f"{PREFIX}min-events must be a whole number (got {shown(events)})"
+            )
         extras["min_events"] = int(events)
     labels = slo.annotation(PREFIX + "attribute-by")
     if labels:

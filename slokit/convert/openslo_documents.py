@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from slokit.convert.model import ConversionProblem
+from slokit.convert.shown import shown
 from slokit.convert.yamldocs import load_documents
 from slokit.spec.files import Unreadable, read_definition
 from slokit.spec.yamlsafe import Document, YamlProblem
@@ -126,15 +127,20 @@ def read(path: Path, problems: list[ConversionProblem]) -> list[OpenSLODoc]:
         api, kind = data.get("apiVersion"), data.get("kind")
         metadata = data.get("metadata")
         title = metadata.get("name") if isinstance(metadata, dict) else None
-        shown = title if isinstance(title, str) else ""
+        title_text = title if isinstance(title, str) else ""
         if api not in (V1, V1ALPHA):
             where = doc.line_of(("apiVersion",))
-            message = f"apiVersion {api!r} is not OpenSLO's: {V1} or {V1ALPHA}"
-            problems.append(ConversionProblem(name, where, shown, message))
+            got = "no apiVersion" if api is None else f"apiVersion {shown(api)}"
+            message = f"{got} is not OpenSLO's: {V1} or {V1ALPHA}"
+            if api == "sloth.slok.dev/v1" or data.get("version") == "prometheus/v1":
+                message += " (this looks like a Sloth spec: use `slokit import sloth`)"
+            problems.append(ConversionProblem(name, where, title_text, message))
             continue
         if kind not in OPENSLO_KINDS:
             where = doc.line_of(("kind",))
-            problems.append(ConversionProblem(name, where, shown, f"kind {kind!r} is not an OpenSLO kind"))
+            problems.append(
+                ConversionProblem(name, where, title_text, f"kind {shown(kind)} is not an OpenSLO kind")
+            )
             continue
         if not isinstance(title, str) or not title:
             where = doc.line_of(("metadata",))
@@ -146,11 +152,11 @@ def read(path: Path, problems: list[ConversionProblem]) -> list[OpenSLODoc]:
 
 def decimal(value: Any, line: int) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise Refused(line, f"must be a number (got {value!r})")
+        raise Refused(line, f"must be a number (got {shown(value)})")
     try:
         return Decimal(str(value))
     except InvalidOperation:
-        raise Refused(line, f"must be a number (got {value!r})") from None
+        raise Refused(line, f"must be a number (got {shown(value)})") from None
 
 
 def number(value: Decimal) -> float | int:

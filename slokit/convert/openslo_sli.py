@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -9,6 +10,7 @@ from slokit.convert.counters import WINDOW, Events, events
 from slokit.convert.model import FieldPath
 from slokit.convert.openslo_documents import FIXED, PREFIX, SHORTHAND, Index, OpenSLODoc, Refused, decimal
 from slokit.convert.openslo_time import rolling
+from slokit.convert.shown import shown
 from slokit.promql_syntax import PromQLSyntaxError, parse_selector
 from slokit.rules.sli import le_pattern
 
@@ -32,7 +34,8 @@ def _indicator(slo: OpenSLODoc, index: Index) -> tuple[dict[str, Any], tuple[str
     sli = index.get("SLI", ref)
     if sli is None:
         raise Refused(
-            slo.line("spec", "indicatorRef"), f"indicatorRef {ref!r}: no SLI named {ref} in the given files"
+            slo.line("spec", "indicatorRef"),
+            f"indicatorRef {shown(ref)}: no SLI named {ref} in the given files",
         )
     return sli.spec, ("spec",), sli
 
@@ -47,8 +50,10 @@ def indicator_sli(slo: OpenSLODoc, index: Index) -> tuple[dict[str, Any], dict[F
             "budgetingMethod RatioTimeslices (the average of the slices' ratios) cannot be expressed: slokit "
             "counts events (Occurrences) or good slices (Timeslices)",
         )
+    if method is None:
+        raise Refused(method_line, "no budgetingMethod: OpenSLO v1 requires it, Occurrences or Timeslices")
     if method not in ("Occurrences", "Timeslices"):
-        raise Refused(method_line, f"budgetingMethod must be Occurrences or Timeslices (got {method!r})")
+        raise Refused(method_line, f"budgetingMethod must be Occurrences or Timeslices (got {shown(method)})")
     if "ratioMetric" in body:
         ratio, comments = _ratio(body["ratioMetric"], (*base, "ratioMetric"), holder, index, slo)
         if method == "Occurrences":
@@ -77,7 +82,9 @@ def _query(metric: Any, path: tuple[str | int, ...], holder: OpenSLODoc, index: 
         datasource = index.get("DataSource", ref)
         if datasource is None:
             where = holder.line(*path, "metricSource", "metricSourceRef")
-            raise Refused(where, f"metricSourceRef {ref!r}: no DataSource named {ref} in the given files")
+            raise Refused(
+                where, f"metricSourceRef {shown(ref)}: no DataSource named {ref} in the given files"
+            )
         kind = datasource.spec.get("type", kind)
     if not isinstance(kind, str):
         raise Refused(line, "the metric source has no type and no metricSourceRef to a DataSource")
@@ -97,13 +104,23 @@ def _query(metric: Any, path: tuple[str | int, ...], holder: OpenSLODoc, index: 
     return query.strip(), holder.line(*path, "metricSource", "spec", "query")
 
 
+_SLOKIT_WINDOW = re.compile(r"\{\{-?\s*window\s*-?\}\}")
+
+
 def counts(query: str, counter: bool, line: int) -> Events:
+    if _SLOKIT_WINDOW.search(query) and "{{" not in _SLOKIT_WINDOW.sub("", query):
+        # Already slokit's query form (its documentation's spelling): taken as written.
+        return Events(
+            None,
+            _SLOKIT_WINDOW.sub("{{ window }}", query),
+            ("slokit's own {{ window }} query, taken as written",),
+        )
     if "{{" in query:
         return _sloth_window(query, line)
     try:
         return events(query, counter)
     except ValueError as exc:
-        raise Refused(line, f"query {query!r}: {exc}") from None
+        raise Refused(line, f"query {shown(query)}: {exc}") from None
 
 
 def _sloth_window(query: str, line: int) -> Events:
@@ -113,7 +130,7 @@ def _sloth_window(query: str, line: int) -> Events:
     try:
         converted, note = rewrite_window_query(query)
     except ValueError as exc:
-        raise Refused(line, f"query {query!r}: {exc}") from None
+        raise Refused(line, f"query {shown(query)}: {exc}") from None
     return Events(None, converted, (note,))
 
 
@@ -224,7 +241,7 @@ def _slice(slo: OpenSLODoc) -> tuple[str, Decimal | None, dict[str, Any]]:
         if match is None or match.group(2) not in FIXED:
             raise Refused(
                 slo.line("spec", "objectives", 0),
-                f"budgetingMethod Timeslices needs timeSliceWindow, e.g. 1m (got {size!r})",
+                f"budgetingMethod Timeslices needs timeSliceWindow, e.g. 1m (got {shown(size)})",
             )
         seconds = int(match.group(1)) * FIXED[match.group(2)]
     slice_text = rolling(seconds, line)
@@ -279,9 +296,9 @@ def _threshold(
         # slokit's own comparison (== and != have no OpenSLO op): export wrote it beside the OpenSLO form.
         return {"timeslices": {"query": exact, "good": good, "slice": slice_text}}, {}
     if not isinstance(op, str) or op not in _OPS:
-        raise Refused(where, f"a thresholdMetric objective needs op lte, gte, lt or gt (got {op!r})")
+        raise Refused(where, f"a thresholdMetric objective needs op lte, gte, lt or gt (got {shown(op)})")
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Refused(where, f"a thresholdMetric objective needs a numeric value (got {value!r})")
+        raise Refused(where, f"a thresholdMetric objective needs a numeric value (got {shown(value)})")
     comparison = f"{_OPS[op]} {value:g}" if isinstance(value, float) else f"{_OPS[op]} {value}"
     if target is None or target == 1:
         note = (

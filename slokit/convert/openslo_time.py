@@ -17,6 +17,7 @@ from slokit.convert.openslo_documents import (
     decimal,
     number,
 )
+from slokit.convert.shown import shown
 from slokit.durations import format_duration
 
 _CALENDAR = {("1", "M"): "month", ("1", "Q"): "quarter", ("1", "w"): "week", ("7", "d"): "week"}
@@ -43,7 +44,7 @@ def time_window(slo: OpenSLODoc) -> Any:
     duration = window.get("duration")
     match = SHORTHAND.match(str(duration)) if isinstance(duration, str | int) else None
     if match is None:
-        raise Refused(line, f"timeWindow duration must be like 30d, 4w or 1M (got {duration!r})")
+        raise Refused(line, f"timeWindow duration must be like 30d, 4w or 1M (got {shown(duration)})")
     count, unit = match.groups()
     calendar = window.get("calendar")
     is_rolling = window.get("isRolling", calendar is None)
@@ -84,7 +85,7 @@ def _aligned(period: str, start: Any, line: int) -> None:
             moment = datetime.fromisoformat(str(start).strip())
         except ValueError:
             raise Refused(
-                line, f"startTime {start!r} is not a date with time like 2024-01-01 00:00:00"
+                line, f"startTime {shown(start)} is not a date with time like 2024-01-01 00:00:00"
             ) from None
     midnight = moment.time() == datetime.min.time()
     if period == "week":
@@ -103,7 +104,7 @@ def _aligned(period: str, start: Any, line: int) -> None:
 def _alpha_window(window: dict[str, Any], line: int) -> Any:
     unit, count = window.get("unit"), window.get("count")
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-        raise Refused(line, f"timeWindows count must be a whole number above 0 (got {count!r})")
+        raise Refused(line, f"timeWindows count must be a whole number above 0 (got {shown(count)})")
     calendar = window.get("calendar")
     if window.get("isRolling", calendar is None) is True:
         if not isinstance(unit, str) or unit not in _ALPHA_UNITS:
@@ -160,7 +161,8 @@ def _resolve(
         found = index.get(kind, ref)
         if found is None:
             raise Refused(
-                holder.line(*path, ref_key), f"{ref_key} {ref!r}: no {kind} named {ref} in the given files"
+                holder.line(*path, ref_key),
+                f"{ref_key} {shown(ref)}: no {kind} named {ref} in the given files",
             )
         return found.spec, found, ("spec",)
     if isinstance(entry, dict) and isinstance(entry.get("spec"), dict):
@@ -175,7 +177,7 @@ def _tier(
     line = holder.line(*path)
     if severity not in ("page", "ticket"):
         raise Refused(
-            line, f"alert severity {spec.get('severity')!r}: slokit's alert tiers are page or ticket"
+            line, f"alert severity {shown(spec.get('severity'))}: slokit's alert tiers are page or ticket"
         )
     condition = spec.get("condition")
     if not isinstance(condition, dict):
@@ -183,11 +185,11 @@ def _tier(
     where = holder.line(*path, "condition")
     if condition.get("kind", "burnrate") != "burnrate":
         raise Refused(
-            where, f"alert condition kind {condition.get('kind')!r}: slokit's alert tiers are burn rates"
+            where, f"alert condition kind {shown(condition.get('kind'))}: slokit's alert tiers are burn rates"
         )
     if condition.get("op") not in ("gt", "gte"):
         raise Refused(
-            where, f"op {condition.get('op')!r}: a burn-rate alert fires above its threshold (gt or gte)"
+            where, f"op {shown(condition.get('op'))}: a burn-rate alert fires above its threshold (gt or gte)"
         )
     long = _shorthand(condition.get("lookbackWindow"), where, "lookbackWindow")
     short = _shorthand(condition.get("alertAfter"), where, "alertAfter (the short window)")
@@ -212,5 +214,5 @@ def _tier(
 def _shorthand(value: Any, line: int, what: str) -> timedelta:
     match = SHORTHAND.match(str(value)) if isinstance(value, str) else None
     if match is None or match.group(2) not in FIXED or int(match.group(1)) == 0:
-        raise Refused(line, f"{what} must be a duration like 5m or 1h above 0 (got {value!r})")
+        raise Refused(line, f"{what} must be a duration like 5m or 1h above 0 (got {shown(value)})")
     return timedelta(seconds=int(match.group(1)) * FIXED[match.group(2)])

@@ -11,6 +11,7 @@ the file, the SLO's line and its name; the file's other SLOs still convert.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from slokit.convert.model import Conversion, ConversionProblem, ConvertedService, FieldPath, ImportOptions
+from slokit.convert.shown import shown
 from slokit.convert.sloth_rate import SAFE_NOTE, Refused
 from slokit.convert.sloth_rate import convert as convert_query
 from slokit.convert.yamldocs import load_documents
@@ -148,7 +150,7 @@ class _Reader:
                 (),
                 "",
                 f"not a Sloth spec: expected version: {PROMETHEUS_V1}, or apiVersion: {CRD_API} with kind: "
-                f"{CRD_KIND} (got {got!r}{kind})",
+                f"{CRD_KIND} (got {shown(got)}{kind})",
             )
 
     def spec(self, spec: dict[str, Any], at: YamlPath, keys: _Keys, what: str) -> None:
@@ -157,7 +159,7 @@ class _Reader:
             self.problem(
                 (*at, "service"),
                 "",
-                f"service {service!r}: slokit needs a name of 1-63 letters, digits, '-', '_' or '.'",
+                f"service {shown(service)}: slokit needs a name of 1-63 letters, digits, '-', '_' or '.'",
             )
             return
         labels = _strings(spec.get("labels"))
@@ -205,7 +207,7 @@ class _Reader:
         known = service.owners.get(kind)
         if known is not None and known[0] != team:
             raise _Skip(
-                f"owner team {team!r} differs from {known[0]!r}, the team of the service's {kind} "
+                f"owner team {shown(team)} differs from {shown(known[0])}, the team of the service's {kind} "
                 f"objectives ({known[1]}): slokit has one team per kind and service"
             )
         service.owners.setdefault(kind, (team, team_from))
@@ -263,7 +265,7 @@ class _Reader:
         written = labels.get(KIND_KEY)
         if written is not None:
             if written not in KINDS:
-                raise _Skip(f"label {KIND_KEY}: {written!r} is not a kind: operational or application")
+                raise _Skip(f"label {KIND_KEY}: {shown(written)} is not a kind: operational or application")
             return written, f"kind from the label {KIND_KEY}"
         if self.options.kind is not None:
             return self.options.kind, "kind from --kind"
@@ -296,8 +298,10 @@ def _strings(value: Any) -> dict[str, str]:
 
 
 def _target(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Skip(f"objective {value!r} is not a percentage")
+    if value is None:
+        raise _Skip("no objective: Sloth's objective is the target percentage, e.g. 99.9")
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise _Skip(f"objective {shown(value)} is not a percentage")
     if not 1 <= value < 100:
         why = (
             "leaves no error budget" if value >= 100 else "is below 1 %: slokit reads targets as percentages"
@@ -332,7 +336,7 @@ def _alerting(alerting: Any, slo_labels: dict[str, str], keys: _Keys) -> tuple[d
     name = alerting.get("name")
     if isinstance(name, str) and name.strip():
         if _ALERT_NAME.fullmatch(name.strip()) is None:
-            raise _Skip(f"alerting.name {name.strip()!r} is not an alert name Prometheus accepts")
+            raise _Skip(f"alerting.name {shown(name.strip())} is not an alert name Prometheus accepts")
         out["name"] = name.strip()
     # The SLO's labels are on all of Sloth's rules for it; slokit's records carry the service's only.
     if common := names({**slo_labels, **_strings(alerting.get("labels"))}, reserved):

@@ -34,6 +34,10 @@ _PRECEDENCE = {
     "or": 1, "and": 2, "unless": 2, "==": 3, "!=": 3, "<=": 3, ">=": 3, "<": 3, ">": 3,
     "+": 4, "-": 4, "*": 5, "/": 5, "%": 5, "atan2": 5, "^": 6,
 }  # fmt: skip
+_KEYWORDS = _AGGREGATIONS | {
+    "or", "and", "unless", "atan2", "on", "ignoring", "group_left", "group_right", "by", "without", "bool",
+    "offset",
+}  # fmt: skip
 SAFE_NOTE = (
     "rate() converted to increase(): the rates are only summed (sum, +, -) and increase(x[w]) = "
     "rate(x[w]) x the seconds of w, so this counts the window's events exactly"
@@ -211,7 +215,11 @@ def _tokens(text: str) -> list[_Token]:
             tokens.append(_Token("number", match.group(0), pos, match.end()))
             pos = match.end()
         elif match := _IDENT.match(text, pos):
-            tokens.append(_Token("ident", match.group(0), pos, match.end()))
+            word = match.group(0)
+            # PromQL's keywords are case-insensitive (`OR on() vector(0)`, `SUM by (x)`); names are not.
+            tokens.append(
+                _Token("ident", word.lower() if word.lower() in _KEYWORDS else word, pos, match.end())
+            )
             pos = match.end()
         elif op := next((o for o in _OPERATORS if text.startswith(o, pos)), None):
             tokens.append(_Token("op", op, pos, pos + len(op)))
@@ -371,18 +379,28 @@ class _Parser:
             if self.at("["):
                 node = self.range(node)
             elif self.at("offset"):
-                self.take()
+                # The events of each window are those before its end; a shifted range counts other ones.
+                start = self.take().start
                 if self.at("-"):
                     self.take()
-                self.take()
+                written = self.text[start : self.take().end]
+                raise Refused(
+                    f"{written}: the range would be shifted away from the window slokit evaluates, so its "
+                    "events would not be the window's; remove the offset"
+                )
             elif self.at("@"):
-                self.take()
+                start = self.take().start
                 if self.at("-") or self.at("+"):
                     self.take()
                 token = self.take()
                 if token.text in ("start", "end"):
                     self.expect("(")
-                    self.expect(")")
+                    token = self.expect(")")
+                written = self.text[start : token.end]
+                raise Refused(
+                    f"{written}: the range would end at a fixed instant, not at the end of each window "
+                    "slokit evaluates, so its events would not be the window's; remove the @ modifier"
+                )
             else:
                 return node
 

@@ -47,7 +47,6 @@ def test_counter_queries_become_increases_over_the_window(
         ("max(a_total)", True, "max() at character 1"),
         ("a_total + 1", True, "1 at character 11"),
         ("sum(increase(a_total[5m:1m]))", False, "a subquery at character 21"),
-        ("a_total offset 1h", True, "offset at character 9"),
     ],
 )
 def test_queries_that_are_not_counts_are_refused_with_where(query: str, counter: bool, message: str) -> None:

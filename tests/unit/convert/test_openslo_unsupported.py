@@ -147,7 +147,7 @@ CASES = {
             method="Timeslices",
             objectives="    - {op: {gte: 1}, value: 1, target: 0.99, timeSliceWindow: 1m}  # marker\n",
         ),
-        "odd: a thresholdMetric objective needs op lte, gte, lt or gt (got {'gte': 1})",
+        "odd: a thresholdMetric objective needs op lte, gte, lt or gt (got {gte: 1})",
     ),
     "rolling-month": (
         _slo("monthly", _ratio("Prometheus", marker="") + "  timeWindow:\n    - duration: 1M  # marker\n"),

@@ -24,8 +24,8 @@ CONVERTED = [
         1,
     ),
     (
-        "sum(rate(a[{{.window}}])) without (pod) + sum(rate(b[{{.window}}]) offset 1h)",
-        "sum(increase(a[{{ window }}])) without (pod) + sum(increase(b[{{ window }}]) offset 1h)",
+        "sum(rate(a[{{.window}}])) without (pod) + sum(rate(b[{{.window}}]))",
+        "sum(increase(a[{{ window }}])) without (pod) + sum(increase(b[{{ window }}]))",
         2,
     ),
     (
