@@ -76,6 +76,7 @@ class _Service:
     objectives: list[_Objective] = field(default_factory=list)
     owners: dict[Kind, tuple[str, str]] = field(default_factory=dict)  # kind -> (team, where it was set)
     emails: dict[str, None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the service's documents had that is left out
 
 
 @dataclass
@@ -166,6 +167,11 @@ class _Reader:
         gathered = self.services.setdefault(service, _Service(service))
         gathered.sources.append(f"{what} at {self.file}:{self.doc.line_of(at)}")
         gathered.files.append(self.file)
+        if plugins := _plugins(spec.get("slo_plugins", spec.get("sloPlugins"))):
+            gathered.notes.append(
+                f"Sloth's SLO plugins left out ({self.file}:{self.doc.line_of(at)}): {plugins}; slokit runs "
+                "no plugins, check what they changed in Sloth's rules"
+            )
         slos = spec.get("slos")
         if not isinstance(slos, list) or not slos:
             self.problem((*at, "slos"), service, "no slos to convert")
@@ -224,10 +230,14 @@ class _Reader:
             ("kind",): (kind_from,),
         }
         comments |= {("sli", "ratio", *key): lines for key, lines in sli_comments.items()}
+        if plugins := _plugins(slo.get("plugins")):
+            dropped.append(f"Sloth's SLO plugins left out: {plugins}; slokit runs no plugins")
         if alerting:
             document["alerting"] = alerting
             if dropped:
                 comments[("alerting",)] = tuple(dropped)
+        elif dropped:
+            comments[()] = (*comments[()], *dropped)
         return _Objective(document, comments, labels)
 
     def sli(self, sli: Any, keys: _Keys) -> tuple[dict[str, str], dict[FieldPath, tuple[str, ...]]]:
@@ -310,6 +320,14 @@ def _target(value: Any) -> float:
     return float(value) if not float(value).is_integer() else int(value)
 
 
+def _plugins(value: Any) -> str:
+    """The ids of a Sloth plugin chain (``{chain: [{id: ...}]}``), comma-separated; empty when none."""
+    chain = value.get("chain") if isinstance(value, dict) else None
+    if not isinstance(chain, list):
+        return ""
+    return ", ".join(str(p.get("id", "?")) if isinstance(p, dict) else "?" for p in chain)
+
+
 def _emails(labels: dict[str, str]) -> list[str]:
     return [a.strip() for a in labels.get(EMAIL_KEY, "").split(",") if a.strip()]
 
@@ -357,6 +375,16 @@ def _alerting(alerting: Any, slo_labels: dict[str, str], keys: _Keys) -> tuple[d
         if severity:
             out[slokit_key] = severity
     comments = []
+    waits = [
+        f"{key} {alerting[key]['for']}"
+        for key in (keys.page_alert, keys.ticket_alert)
+        if isinstance(alerting.get(key), dict) and alerting[key].get("for") is not None
+    ]
+    if waits:
+        comments.append(
+            f"Sloth's alert for: left out ({', '.join(waits)}): slokit's burn alerts fire when both their "
+            "long and short windows burn, with no for:"
+        )
     if reserved:
         comments.append(
             f"Sloth's alert labels left out: {', '.join(reserved)} (slokit sets them on every alert)"
@@ -380,6 +408,7 @@ def _service(service: _Service) -> ConvertedService:
             "Converted by slokit import from:",
             *(f"- {source}" for source in service.sources),
             "Edit this file from now on: slokit does not read the Sloth spec.",
+            *service.notes,
         ),
         ("window",): (
             f"Sloth's SLO period: its default, {DEFAULT_PERIOD} (a Sloth spec cannot choose another; "

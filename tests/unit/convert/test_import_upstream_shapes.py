@@ -172,3 +172,52 @@ def test_a_sloth_spec_given_to_import_openslo_says_so_without_python_none(tmp_pa
         "no apiVersion is not OpenSLO's: openslo/v1 or openslo/v1alpha "
         "(this looks like a Sloth spec: use `slokit import sloth`)"
     ]
+
+
+SLOTH_WITH_FOR_AND_PLUGINS = """version: "prometheus/v1"
+service: web
+slo_plugins:
+  chain:
+    - id: "sloth.dev/contrib/alert_for/v1"
+slos:
+  - name: availability
+    objective: 99.9
+    plugins:
+      chain:
+        - id: "example.org/tweak/v1"
+    sli:
+      events:
+        error_query: sum(rate(errors_total[{{.window}}]))
+        total_query: sum(rate(requests_total[{{.window}}]))
+    alerting:
+      name: WebErrors
+      page_alert:
+        for: 5m
+        labels:
+          severity: page
+      ticket_alert:
+        for: 10m
+"""
+
+
+def test_sloth_alert_for_and_slo_plugins_left_out_are_said_in_comments(tmp_path: Path) -> None:
+    path = tmp_path / "web.yml"
+    path.write_text(SLOTH_WITH_FOR_AND_PLUGINS)
+    conversion = sloth.convert([path], OPTIONS)
+    assert conversion.problems == ()
+    (service,) = conversion.services
+    text = render(service)
+    assert (
+        "    # Sloth's alert for: left out (page_alert 5m, ticket_alert 10m): slokit's burn alerts "
+        "fire when both their long and short windows burn, with no for:\n"
+        "    # Sloth's SLO plugins left out: example.org/tweak/v1; slokit runs no plugins\n"
+        "    alerting:\n"
+    ) in text
+    assert (
+        f"# Sloth's SLO plugins left out ({path}:1): sloth.dev/contrib/alert_for/v1; slokit runs no plugins, "
+        "check what they changed in Sloth's rules\napiVersion: slokit/v1\n"
+    ) in text
+    out = tmp_path / "out.yaml"
+    out.write_text(text)
+    (loaded,) = load([out]).services
+    assert [o.name for o in loaded.spec.objectives] == ["availability"]
