@@ -203,6 +203,13 @@ def advice(item: ObjectiveReview) -> str:
     proposed = fmt.percent(achievable)
     if abs(achievable - item.target) <= MET_TOLERANCE:
         return f"Advice: {target} was met in {current.met} of {n} {periods}{suffix}; keep it."
+    if achievable > item.target and current.met < n:
+        # The N-1-of-N rule forgives one bad period at the tighter target too; tightening a target that was
+        # just missed would read as confident advice against the figures above it.
+        return (
+            f"Advice: {proposed} was met in {best.met} of {n} {periods}, but the current {target} was missed "
+            f"in {n - current.met}{suffix}; keep it until it is met in every {noun(kind, 1)}."
+        )
     if achievable > item.target:
         return (
             f"Advice: {proposed} was met in {best.met} of {n} {periods}, the current {target} in "
@@ -228,6 +235,8 @@ def advice_short(item: ObjectiveReview) -> str:
         text = UNKNOWN
     elif abs(achievable - item.target) <= MET_TOLERANCE:
         text = f"keep {fmt.percent(item.target)}"
+    elif achievable > item.target and met_count(item, whole=True).met < met_count(item, whole=True).with_data:
+        text = f"keep {fmt.percent(item.target)}"  # missed in a period: see advice()
     elif achievable > item.target:
         text = f"tighten to {fmt.percent(achievable)}"
     else:
