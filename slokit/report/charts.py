@@ -208,7 +208,7 @@ class _Canvas(Canvas):
             add(ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color=INK))
         add(ax.axhline(0.0, color=INK, lw=0.8))
         add(ax.axhline(data.warn_below, color=WARN_AMBER, lw=0.9, ls="--"))
-        add(self._label(ax, data.warn_below, f"warn {fmt.percent(data.warn_below / 100, 1)}", WARN_AMBER))
+        add(line_label(ax, data.warn_below, f"warn {fmt.percent(data.warn_below / 100, 1)}", WARN_AMBER))
         bottom, top = min(low, 0.0), max(high, 100.0)
         pad = (top - bottom) * 0.08
         ax.set_ylim(bottom - pad, top + pad)
@@ -241,25 +241,9 @@ class _Canvas(Canvas):
         top = max(high, 1.0, *data.page_factors, *data.ticket_factors)
         ax.set_ylim(0.0, top * 1.6)  # headroom on the log part keeps the top tier's label inside
         for y_value, text, colour in _place_labels(ax, labels):
-            add(self._label(ax, y_value, text, colour))
+            add(line_label(ax, y_value, text, colour))
         ax.yaxis.set_major_formatter(formatter(lambda v: fmt.burn(v).replace(".0x", "x")))
         return self._finish(ax, data)
-
-    @staticmethod
-    def _label(ax: Axes, y: float, text: str, colour: str) -> Any:
-        # x in axes coordinates (right edge), y in data coordinates: the label follows its line.
-        return ax.text(
-            0.995,
-            y,
-            text,
-            transform=ax.get_yaxis_transform(),
-            ha="right",
-            va="bottom",
-            fontsize=7,
-            color=colour,
-            # readable where the label crosses the data line
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.6},
-        )
 
     def _finish(self, ax: Axes, data: ChartData) -> bytes:
         start, end = data.timestamps[0], data.timestamps[-1]
@@ -272,6 +256,24 @@ class _Canvas(Canvas):
             start = start - np.timedelta64(1, "h")
         ax.set_xlim(start, end)
         return png(ax)
+
+
+def line_label(ax: Axes, y: float, text: str, colour: str, *, left: bool = False) -> Any:
+    """A small label sitting on the horizontal line at ``y`` (a threshold, a target), at the chart's right
+    edge (``left``: its left edge)."""
+    # x in axes coordinates, y in data coordinates: the label follows its line.
+    return ax.text(
+        0.005 if left else 0.995,
+        y,
+        text,
+        transform=ax.get_yaxis_transform(),
+        ha="left" if left else "right",
+        va="bottom",
+        fontsize=7,
+        color=colour,
+        # readable where the label crosses the data line
+        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.6},
+    )
 
 
 def png(ax: Axes) -> bytes:

@@ -22,6 +22,7 @@ from slokit.report.charts import (
     WARN_AMBER,
     Canvas,
     formatter,
+    line_label,
     new_axes,
     png,
     utc64,
@@ -83,7 +84,7 @@ class _Canvas(Canvas):
             (line,) = ax.plot([start, end], [p.sli] * 2, color=colour, lw=1.6)
             add(line)
         add(ax.axhline(item.target, color=INK, lw=0.9, ls="--"))
-        add(self._label(ax, item.target, f"target {fmt.percent(item.target)}", INK))
+        add(line_label(ax, item.target, f"target {fmt.percent(item.target)}", INK, left=True))
         ax.set_ylim(bottom, 1.0 + (1.0 - bottom) * 0.08)
         ax.yaxis.set_major_formatter(formatter(lambda v: fmt.percent(v, 3)))
         return self._finish(ax, item)
@@ -104,7 +105,7 @@ class _Canvas(Canvas):
             gap = (end - start) * 0.06  # bars of adjacent periods apart
             add(ax.fill_between([start + gap, end - gap], [value] * 2, 0.0, color=colour, alpha=0.55, lw=0))
         add(ax.axhline(100.0, color=WARN_AMBER, lw=0.9, ls="--"))
-        add(self._label(ax, 100.0, "100% of budget", WARN_AMBER))
+        add(line_label(ax, 100.0, "100% of budget", WARN_AMBER, left=True))
         ax.set_ylim(0.0, high * 100.0 * 1.12)
         ax.yaxis.set_major_formatter(formatter(lambda v: f"{v:g}%"))
         return self._finish(ax, item)
@@ -116,20 +117,6 @@ class _Canvas(Canvas):
         middle = start + (end - start) / 2
         add(ax.text(middle, 0.5, "no data", transform=ax.get_xaxis_transform(), ha="center", va="center",
                     fontsize=7, color=INK))  # fmt: skip
-
-    @staticmethod
-    def _label(ax: Axes, y: float, text: str, colour: str) -> Any:
-        return ax.text(
-            0.005,
-            y,
-            text,
-            transform=ax.get_yaxis_transform(),
-            ha="left",
-            va="bottom",
-            fontsize=7,
-            color=colour,
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.6},
-        )
 
     def _finish(self, ax: Axes, item: ObjectiveReview) -> bytes:
         start, end = _x(item.periods[0].period.start), _x(item.periods[-1].period.end)
